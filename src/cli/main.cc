@@ -1,0 +1,19 @@
+// containment-chamber: the signer's state backend and seal/unseal control plane.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Containment Chamber: seal/unseal control plane for an Ethereum remote signer",
+               "containment-chamber"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  cc::cli::RegisterServerCommand(app, exit_code);
+  cc::cli::RegisterOperatorCommands(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}

@@ -1,0 +1,111 @@
+// `containment-chamber server -c FILE`: loads configuration, starts the
+// listeners and runs until SIGTERM/SIGINT, then shuts down gracefully.
+#include <signal.h>
+
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "api/server.h"
+#include "auth/authorizer.h"
+#include "cli/commands.h"
+#include "common/log.h"
+#include "common/process.h"
+#include "config/config.h"
+#include "metrics/metrics.h"
+#include "seal/chamber.h"
+
+namespace cc::cli {
+namespace {
+
+struct ServerArgs {
+  std::string config_file;
+  std::map<std::string, std::string> flag_values;  // config path → value
+};
+
+int RunServer(const ServerArgs& args) {
+  config::LoadOptions options;
+  if (!args.config_file.empty()) options.file = args.config_file;
+  options.environment = config::ProcessEnvironment();
+  for (const auto& [path, value] : args.flag_values) options.cli.emplace_back(path, value);
+  auto cfg = config::Load(options);
+  if (!cfg.ok()) {
+    std::cerr << "config error: " << cfg.status().message() << std::endl;
+    return 2;
+  }
+  const config::Config& config = *cfg;
+
+  log::Init();
+  if (Status st = HardenProcess(); !st.ok()) {
+    log::Error("server", "process hardening failed", {{"error", st.message()}});
+    return 1;
+  }
+
+  // Signals are taken synchronously by sigwait below; block them before any
+  // thread starts so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  metrics::Registry& registry = metrics::Global();
+  auth::Authorizer authorizer(config);
+  const auto& state = config.signer_state;
+  seal::Chamber chamber([&config] {
+    const auto& s = config.signer_state;
+    nlohmann::json j = {{"backend", s.backend}};
+    if (s.backend == "sqlite") j["path"] = s.path;
+    if (s.backend == "dynamodb") {
+      j["table"] = s.table;
+      j["region"] = s.region;
+    }
+    return j;
+  });
+  log::Info("server", "state backend",
+            {{"backend", state.backend},
+             {"location", state.backend == "sqlite" ? state.path : state.table},
+             {"region", state.backend == "dynamodb" ? state.region : "-"}});
+  if (state.refresh_interval_seconds == 0) {
+    log::Warn("server",
+              "signer_state.refresh_interval_seconds is 0: cross-replica refresh is disabled; "
+              "this replica will not see changes made by other replicas");
+  }
+
+  api::ApiServer server(config, chamber, authorizer, registry);
+  if (Status st = server.Start(); !st.ok()) {
+    log::Error("server", "cannot start", {{"error", st.message()}});
+    std::cerr << "error: " << st.message() << std::endl;
+    return 1;
+  }
+  registry.ClearGauge("containment_signer_state");
+  registry.Set("containment_signer_state",
+               {{"state", std::string(seal::SealStateName(chamber.State()))}}, 1);
+  registry.Set("containment_healthy", seal::CanSign(chamber.State()) ? 1 : 0);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::Info("server", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.Stop();
+  log::Info("server", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServerCommand(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ServerArgs>();
+  CLI::App* cmd = app.add_subcommand("server", "Run the signer's control plane");
+  cmd->add_option("-c,--config", args->config_file, "YAML configuration file");
+  // One flag per configuration key, e.g. --server-listen-port for server.listen_port.
+  for (const auto& [flag, path] : config::CliFlagPaths()) {
+    std::string p = path;
+    cmd->add_option_function<std::string>(
+        "--" + flag, [args, p](const std::string& v) { args->flag_values[p] = v; },
+        "overrides " + path);
+  }
+  cmd->callback([args, &exit_code] { exit_code = RunServer(*args); });
+}
+
+}  // namespace cc::cli

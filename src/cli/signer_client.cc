@@ -1,0 +1,56 @@
+#include "cli/signer_client.h"
+
+#include "net/http_client.h"
+
+namespace cc::cli {
+
+Result<SignerClient> SignerClient::Connect(const SignerConnection& connection) {
+  CC_RETURN_IF_ERROR(net::CheckSignerUrl(connection.url, connection.allow_plaintext));
+  SignerConnection c = connection;
+  while (!c.url.empty() && c.url.back() == '/') c.url.pop_back();
+  return SignerClient(std::move(c));
+}
+
+Result<nlohmann::json> SignerClient::Get(const std::string& path) const {
+  return Call("GET", path, "");
+}
+
+Result<nlohmann::json> SignerClient::Post(const std::string& path,
+                                          const nlohmann::json& body) const {
+  return Call("POST", path, body.dump());
+}
+
+Result<nlohmann::json> SignerClient::Call(const std::string& method, const std::string& path,
+                                          const std::string& body) const {
+  net::HttpRequest req;
+  req.method = method;
+  req.url = c_.url + path;
+  req.body = body;
+  req.ca_file = c_.ca_file;
+  req.headers.emplace_back("Accept", "application/json");
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  if (!c_.auth_token.empty()) req.headers.emplace_back("Authorization", "Bearer " + c_.auth_token);
+  auto res = net::Send(req);
+  if (!res.ok()) return res.status().WithContext("cannot reach the signer");
+  nlohmann::json parsed = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (res->status >= 200 && res->status < 300) {
+    if (parsed.is_discarded()) return Status::Internal("the signer answered with invalid JSON");
+    return parsed;
+  }
+  std::string message = "HTTP " + std::to_string(res->status);
+  if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("message")) {
+    message += ": " + parsed.value("message", "");
+  }
+  switch (res->status) {
+    case 400: return Status::InvalidArgument(message);
+    case 401: return Status::Unauthenticated(message);
+    case 403: return Status::PermissionDenied(message);
+    case 404: return Status::NotFound(message);
+    case 409: return Status::Conflict(message);
+    case 413: return Status::TooLarge(message);
+    case 503: return Status::Unavailable(message);
+    default: return Status::Internal(message);
+  }
+}
+
+}  // namespace cc::cli

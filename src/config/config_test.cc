@@ -1,0 +1,237 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace cc::config {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cc-config-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ::close(fd);
+    path_ = tmpl;
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+
+  Result<Config> LoadYaml(const std::string& yaml, std::map<std::string, std::string> env = {},
+                          std::vector<std::pair<std::string, std::string>> cli = {}) {
+    std::ofstream(path_, std::ios::trunc) << yaml;
+    LoadOptions o;
+    o.file = path_;
+    o.environment = std::move(env);
+    o.cli = std::move(cli);
+    return Load(o);
+  }
+
+  std::string path_;
+};
+
+TEST_F(ConfigTest, DefaultsMatchTheSpec) {
+  auto c = Load(LoadOptions{});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.listen_address, "127.0.0.1");
+  EXPECT_EQ(c->server.listen_port, 9000);
+  EXPECT_EQ(c->metrics.listen_port, 3000);
+  EXPECT_EQ(c->tls.mode, "disabled");
+  EXPECT_EQ(c->tls.listen_port, 9443);
+  EXPECT_EQ(c->signer_state.backend, "sqlite");
+  EXPECT_EQ(c->signer_state.path, "./data/state.db");
+  EXPECT_EQ(c->signer_state.refresh_interval_seconds, 1);
+  EXPECT_EQ(c->signer_state.unseal_timeout_minutes, 30);
+  EXPECT_EQ(c->max_request_body_bytes, 1u << 20);
+  EXPECT_EQ(c->unauthenticated_scopes, std::vector<std::string>{"upcheck"});
+}
+
+TEST_F(ConfigTest, ReadsTheSpecExample) {
+  auto c = LoadYaml(R"(
+server:        { listen_address: 127.0.0.1, listen_port: 9100 }
+metrics:       { listen_address: 127.0.0.1, listen_port: 3100 }
+tls:           { mode: disabled, listen_port: 9443, file: { cert_path: , key_path: , reload_interval_seconds: 60 } }
+tee:           { platform: none }
+signer_state:
+  backend: dynamodb
+  table: containment-state
+  region: eu-west-1
+  endpoint_url: http://127.0.0.1:8000
+  refresh_interval_seconds: 2
+  unseal_timeout_minutes: 15
+kms:
+  aws:    { region: us-east-1, endpoint_url: }
+  pkcs11: { module: /usr/lib/softhsm/libsofthsm2.so, token_label: chamber, pin: "env:HSM_PIN" }
+  local:  { key_file: ./data/dev-kms.key }
+key_sources:   { dynamodb: { table: containment-keys } }
+anti_slashing: { backend: dynamodb, table: containment-slashing }
+auth_policies:
+  ops-team: { token: "env:CC_AUTH_TOKEN", allowed_scopes: [chamber_status, chamber_seal, chamber_rotate] }
+unauthenticated_policy: { allowed_scopes: [upcheck] }
+)",
+                    {{"HSM_PIN", "1234"}, {"CC_AUTH_TOKEN", "ops-token-0123456789"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.listen_port, 9100);
+  EXPECT_EQ(c->signer_state.backend, "dynamodb");
+  EXPECT_EQ(c->signer_state.region, "eu-west-1");
+  EXPECT_EQ(c->signer_state.endpoint_url, "http://127.0.0.1:8000");
+  EXPECT_EQ(c->signer_state.refresh_interval_seconds, 2);
+  EXPECT_EQ(c->kms.pkcs11_pin, "1234");
+  ASSERT_EQ(c->auth_policies.size(), 1u);
+  EXPECT_EQ(c->auth_policies[0].name, "ops-team");
+  EXPECT_EQ(c->auth_policies[0].token, "ops-token-0123456789");
+  EXPECT_EQ(c->auth_policies[0].allowed_scopes.size(), 3u);
+}
+
+TEST_F(ConfigTest, UnknownKeyIsRejectedWithItsPath) {
+  auto c = LoadYaml("signer_state:\n  refresh_interval: 5\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "signer_state.refresh_interval: unknown configuration key");
+}
+
+TEST_F(ConfigTest, UnknownTopLevelSectionIsRejected) {
+  auto c = LoadYaml("servr: { listen_port: 1 }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "servr: unknown configuration key");
+}
+
+TEST_F(ConfigTest, UnknownPolicyKeyIsRejected) {
+  auto c = LoadYaml("auth_policies:\n  ops: { token: abcdefghijklmnop1, scopes: [sign] }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "auth_policies.ops.scopes: unknown configuration key");
+}
+
+TEST_F(ConfigTest, EnvironmentOverridesFile) {
+  auto c = LoadYaml("server: { listen_port: 9100 }\n",
+                    {{"CONTAINMENT_SERVER__LISTEN_PORT", "9200"},
+                     {"CONTAINMENT_SIGNER_STATE__REFRESH_INTERVAL_SECONDS", "7"},
+                     {"CONTAINMENT_LOG", "debug"}});  // no "__": not an override
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.listen_port, 9200);
+  EXPECT_EQ(c->signer_state.refresh_interval_seconds, 7);
+}
+
+TEST_F(ConfigTest, CliOverridesEnvironment) {
+  auto c = LoadYaml("server: { listen_port: 9100 }\n", {{"CONTAINMENT_SERVER__LISTEN_PORT", "9200"}},
+                    {{"server.listen_port", "9300"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.listen_port, 9300);
+}
+
+TEST_F(ConfigTest, UnknownEnvironmentOverrideIsRejected) {
+  auto c = LoadYaml("", {{"CONTAINMENT_SERVER__LISTEN_PROT", "9200"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "server.listen_prot: unknown configuration key (from CONTAINMENT_SERVER__LISTEN_PROT)");
+}
+
+TEST_F(ConfigTest, EnvListOverrideIsCommaSeparated) {
+  auto c = LoadYaml("", {{"CONTAINMENT_UNAUTHENTICATED_POLICY__ALLOWED_SCOPES", "upcheck,chamber_status"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->unauthenticated_scopes, (std::vector<std::string>{"upcheck", "chamber_status"}));
+}
+
+TEST_F(ConfigTest, MissingEnvSecretNamesTheVariable) {
+  auto c = LoadYaml("auth_policies:\n  ops: { token: \"env:NOT_SET_ANYWHERE\" }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "auth_policies.ops.token: environment variable NOT_SET_ANYWHERE is not set");
+}
+
+TEST_F(ConfigTest, StateTableMustDifferFromKeyTable) {
+  auto c = LoadYaml(
+      "signer_state: { backend: dynamodb, table: shared }\nkey_sources: { dynamodb: { table: shared } }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("signer_state.table: 'shared' is also key_sources.dynamodb.table"),
+            std::string::npos)
+      << c.status().message();
+}
+
+TEST_F(ConfigTest, StateTableMustDifferFromSlashingTable) {
+  auto c = LoadYaml(
+      "signer_state: { backend: dynamodb, table: shared }\nanti_slashing: { backend: dynamodb, table: shared }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("is also anti_slashing.table"), std::string::npos);
+}
+
+TEST_F(ConfigTest, ShortStaticTokenIsRejectedWithoutEchoingIt) {
+  auto c = LoadYaml("auth_policies:\n  ops: { token: short-secret }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "auth_policies.ops.token: token must be at least 16 characters");
+  EXPECT_EQ(c.status().message().find("short-secret"), std::string::npos);
+}
+
+TEST_F(ConfigTest, StaticTokenAlphabetIsEnforced) {
+  auto c = LoadYaml("auth_policies:\n  ops: { token: \"abcdefghijklmnop_q\" }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "auth_policies.ops.token: token may contain only letters, digits and dashes");
+}
+
+TEST_F(ConfigTest, DuplicateStaticTokensAreRejected) {
+  auto c = LoadYaml(
+      "auth_policies:\n  a: { token: abcdefghijklmnop1 }\n  b: { token: abcdefghijklmnop1 }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "auth_policies.b.token: same token as auth_policies.a.token");
+}
+
+TEST_F(ConfigTest, UnknownScopeIsRejected) {
+  auto c = LoadYaml("auth_policies:\n  a: { token: abcdefghijklmnop1, allowed_scopes: [sing] }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "auth_policies.a.allowed_scopes: unknown scope 'sing'");
+}
+
+TEST_F(ConfigTest, BadValuesNameTheirKey) {
+  struct Case {
+    const char* yaml;
+    const char* message;
+  } cases[] = {
+      {"server: { listen_port: 70000 }", "server.listen_port: 70000 is out of range [1, 65535]"},
+      {"server: { listen_port: nine }", "server.listen_port: expected an integer, got 'nine'"},
+      {"signer_state: { backend: redis }",
+       "signer_state.backend: 'redis' is not one of: sqlite, dynamodb, memory"},
+      {"tls: { mode: atls }", "tls.mode: 'atls' is not one of: disabled, file"},
+      {"tls: { mode: file }", "tls.file.cert_path: required when tls.mode is file"},
+      {"tee: { platform: sgx }", "tee.platform: 'sgx' is not one of: none, nitro"},
+      {"signer_state: { refresh_interval_seconds: -1 }",
+       "signer_state.refresh_interval_seconds: -1 is out of range [0, 3600]"},
+      {"server: 5", "server: expected a map of settings"},
+      {"server: { listen_port: [1, 2] }", "server.listen_port: expected an integer"},
+  };
+  for (const auto& tc : cases) {
+    auto c = LoadYaml(tc.yaml);
+    ASSERT_FALSE(c.ok()) << tc.yaml;
+    EXPECT_EQ(c.status().message(), tc.message) << tc.yaml;
+  }
+}
+
+TEST_F(ConfigTest, MalformedYamlGivesLine) {
+  auto c = LoadYaml("server:\n  listen_port: [1\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("invalid YAML at line"), std::string::npos);
+}
+
+TEST_F(ConfigTest, MissingFileIsAnError) {
+  LoadOptions o;
+  o.file = "/nonexistent/config.yaml";
+  auto c = Load(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), "/nonexistent/config.yaml: cannot read configuration file");
+}
+
+TEST_F(ConfigTest, CliFlagsCoverEveryFixedKey) {
+  auto flags = CliFlagPaths();
+  bool found = false;
+  for (const auto& [flag, path] : flags) {
+    if (flag == "signer-state-refresh-interval-seconds") {
+      EXPECT_EQ(path, "signer_state.refresh_interval_seconds");
+      found = true;
+    }
+    EXPECT_EQ(path.find('*'), std::string::npos);
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace cc::config

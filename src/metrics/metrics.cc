@@ -1,0 +1,142 @@
+#include "metrics/metrics.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace cc::metrics {
+
+std::string Registry::RenderLabels(const Labels& labels) {
+  if (labels.empty()) return "";
+  std::string out = "{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i) out += ",";
+    out += labels[i].first + "=\"";
+    for (char c : labels[i].second) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+void Registry::DescribeCounter(const std::string& name, const std::string& help) {
+  std::lock_guard<std::mutex> l(mu_);
+  families_[name] = Family{Type::kCounter, help, {}, {}, {}};
+}
+void Registry::DescribeGauge(const std::string& name, const std::string& help) {
+  std::lock_guard<std::mutex> l(mu_);
+  families_[name] = Family{Type::kGauge, help, {}, {}, {}};
+}
+void Registry::DescribeHistogram(const std::string& name, const std::string& help,
+                                 std::vector<double> buckets) {
+  std::lock_guard<std::mutex> l(mu_);
+  families_[name] = Family{Type::kHistogram, help, std::move(buckets), {}, {}};
+}
+
+void Registry::Inc(const std::string& name, const Labels& labels, double by) {
+  std::lock_guard<std::mutex> l(mu_);
+  families_[name].values[RenderLabels(labels)] += by;
+}
+void Registry::Set(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard<std::mutex> l(mu_);
+  families_[name].values[RenderLabels(labels)] = value;
+}
+void Registry::ClearGauge(const std::string& name) {
+  std::lock_guard<std::mutex> l(mu_);
+  families_[name].values.clear();
+}
+
+void Registry::Observe(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard<std::mutex> l(mu_);
+  Family& f = families_[name];
+  Histogram& h = f.histograms[RenderLabels(labels)];
+  if (h.counts.empty()) h.counts.assign(f.buckets.size(), 0);
+  for (size_t i = 0; i < f.buckets.size(); ++i) {
+    if (value <= f.buckets[i]) {
+      h.counts[i]++;
+      break;
+    }
+  }
+  h.sum += value;
+  h.count++;
+}
+
+double Registry::Value(const std::string& name, const Labels& labels) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return 0;
+  auto v = it->second.values.find(RenderLabels(labels));
+  return v == it->second.values.end() ? 0 : v->second;
+}
+
+static std::string Num(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+std::string Registry::Render() const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::string out;
+  for (const auto& [name, f] : families_) {
+    const char* type = f.type == Type::kCounter ? "counter"
+                       : f.type == Type::kGauge ? "gauge"
+                                                : "histogram";
+    out += "# HELP " + name + " " + f.help + "\n# TYPE " + name + " " + type + "\n";
+    if (f.type != Type::kHistogram) {
+      if (f.values.empty() && f.type == Type::kCounter) out += name + " 0\n";
+      for (const auto& [labels, v] : f.values) out += name + labels + " " + Num(v) + "\n";
+      continue;
+    }
+    for (const auto& [labels, h] : f.histograms) {
+      // Insert le="..." into the existing label set.
+      std::string base = labels.empty() ? "{" : labels.substr(0, labels.size() - 1) + ",";
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < f.buckets.size(); ++i) {
+        cumulative += h.counts[i];
+        out += name + "_bucket" + base + "le=\"" + Num(f.buckets[i]) + "\"} " +
+               std::to_string(cumulative) + "\n";
+      }
+      out += name + "_bucket" + base + "le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+      out += name + "_sum" + labels + " " + Num(h.sum) + "\n";
+      out += name + "_count" + labels + " " + std::to_string(h.count) + "\n";
+    }
+  }
+  return out;
+}
+
+Registry& Global() {
+  static Registry* r = [] {
+    auto* reg = new Registry();
+    reg->DescribeGauge("containment_signer_state", "Current seal state (1 for the active state)");
+    reg->DescribeGauge("containment_healthy", "1 when the signer can sign, else 0");
+    reg->DescribeCounter("containment_chamber_init_total", "Completed init ceremonies");
+    reg->DescribeCounter("containment_chamber_seal_total", "Emergency seals");
+    reg->DescribeCounter("containment_chamber_unseal_total", "Completed unseals");
+    reg->DescribeCounter("containment_chamber_unseal_shares_total",
+                         "Operator share submissions, by operator");
+    reg->DescribeCounter("containment_chamber_rotation_total", "Rotations, by type");
+    reg->DescribeCounter("containment_auth_rejections_total", "Requests refused by auth");
+    reg->DescribeGauge("containment_state_revision", "State backend revision this replica holds");
+    reg->DescribeGauge("containment_state_refresh_age_seconds",
+                       "Seconds since the last successful state refresh");
+    reg->DescribeCounter("containment_state_refresh_errors_total", "Failed state refreshes");
+    reg->DescribeCounter("containment_state_backend_requests_total",
+                         "Requests sent to the state backend, by operation");
+    reg->DescribeHistogram("containment_http_request_duration_seconds",
+                           "HTTP request latency, by route and status",
+                           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                            2.5, 5});
+    return reg;
+  }();
+  return *r;
+}
+
+}  // namespace cc::metrics
