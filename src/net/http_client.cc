@@ -43,10 +43,23 @@ std::string HttpResponse::Header(const std::string& lower_name) const {
   return "";
 }
 
+// One easy handle per thread, reset between requests: libcurl keeps the
+// connection cache on the handle, so polls to the same endpoint reuse one
+// TCP/TLS connection instead of handshaking every interval.
+struct ThreadCurl {
+  CURL* handle = nullptr;
+  ~ThreadCurl() {
+    if (handle) curl_easy_cleanup(handle);
+  }
+};
+
 Result<HttpResponse> Send(const HttpRequest& request) {
   EnsureCurl();
-  CURL* curl = curl_easy_init();
+  thread_local ThreadCurl cached;
+  if (!cached.handle) cached.handle = curl_easy_init();
+  CURL* curl = cached.handle;
   if (!curl) return Status::Internal("curl_easy_init failed");
+  curl_easy_reset(curl);
   HttpResponse response;
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : request.headers) {
@@ -74,7 +87,6 @@ Result<HttpResponse> Send(const HttpRequest& request) {
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
   if (rc != CURLE_OK) {
     return Status::Unavailable(std::string(curl_easy_strerror(rc)) + " (" + request.method + " " +
                                request.url + ")");
