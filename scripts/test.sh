@@ -16,5 +16,10 @@ else
   bash "$ROOT/scripts/build.sh"
 fi
 export DYNAMODB_LOCAL_DIR="$ROOT/.deps/dynamodb-local"
+# One DynamoDB Local for the whole run; every test uses its own table.
+RUN_DIR="$(mktemp -d)"
+trap 'bash "$ROOT/scripts/dynamodb-local.sh" stop "$RUN_DIR"; rm -rf "$RUN_DIR"' EXIT
+CC_DYNAMODB_ENDPOINT="$(bash "$ROOT/scripts/dynamodb-local.sh" start "$RUN_DIR")"
+export CC_DYNAMODB_ENDPOINT
 cd "$BUILD_DIR"
 ctest --output-on-failure -j "$(nproc)" --timeout 600

@@ -26,8 +26,8 @@ Status ValidateCommit(const CommitRequest& request) {
     size_t size = (m.body ? m.body->size() : 0) + m.key.kind.size() + m.key.id.size() + 200;
     if (size > kMaxItemBytes) {
       return Status::TooLarge("record " + m.key.ToString() + " is " + std::to_string(size) +
-                              " bytes; the state backend's item limit is " +
-                              std::to_string(kMaxItemBytes) + " bytes");
+                              " bytes; the state backend's item limit is 400 KB (" +
+                              std::to_string(kMaxItemBytes) + " bytes)");
     }
   }
   return Status::Ok();

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "integration/harness.h"
+#include "support/harness.h"
 
 namespace cc::testing {
 namespace {

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "common/encoding.h"
-#include "integration/harness.h"
+#include "support/harness.h"
 
 namespace cc::testing {
 namespace {

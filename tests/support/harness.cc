@@ -1,4 +1,4 @@
-#include "integration/harness.h"
+#include "support/harness.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -58,8 +58,8 @@ std::string ReadFile(const std::string& path) {
 
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            int out_fd, int err_fd) {
+pid_t Spawn(const std::string& binary, const std::vector<std::string>& args,
+            const std::map<std::string, std::string>& env, int out_fd, int err_fd) {
   pid_t pid = fork();
   if (pid != 0) return pid;
   for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
@@ -68,12 +68,12 @@ pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, st
   dup2(out_fd, 1);
   dup2(err_fd, 2);
   std::vector<char*> argv;
-  std::string bin = CC_BINARY;
+  std::string bin = binary;
   argv.push_back(bin.data());
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
-  execv(bin.c_str(), argv.data());
+  execvp(bin.c_str(), argv.data());
   _exit(127);
 }
 
@@ -90,7 +90,7 @@ CommandResult RunCli(const std::vector<std::string>& args,
   TempDir dir;
   int out = open(dir.File("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int err = open(dir.File("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = Spawn(args, env, out, err);
+  pid_t pid = Spawn(CC_BINARY, args, env, out, err);
   close(out);
   close(err);
   int status = 0;
@@ -98,19 +98,25 @@ CommandResult RunCli(const std::vector<std::string>& args,
   return {DecodeStatus(status), ReadFile(dir.File("out")), ReadFile(dir.File("err"))};
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
-                             std::string log_path)
+ChildProcess::ChildProcess(const std::string& binary, std::vector<std::string> args,
+                           std::map<std::string, std::string> env, std::string log_path)
     : log_path_(std::move(log_path)) {
   int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  pid_ = Spawn(args, env, fd, fd);
+  pid_ = Spawn(binary, args, env, fd, fd);
   close(fd);
 }
 
-ServerProcess::~ServerProcess() {
+ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                             std::string log_path)
+    : ChildProcess(CC_BINARY, std::move(args), std::move(env), std::move(log_path)) {}
+
+int ChildProcess::pid() const { return pid_; }
+
+ChildProcess::~ChildProcess() {
   if (pid_ > 0 && Running()) Stop(SIGKILL);
 }
 
-bool ServerProcess::Running() {
+bool ChildProcess::Running() {
   if (pid_ <= 0) return false;
   if (exit_status_ != -1000) return false;
   int status = 0;
@@ -122,7 +128,7 @@ bool ServerProcess::Running() {
   return true;
 }
 
-bool ServerProcess::WaitReady(int http_port, std::chrono::milliseconds timeout) {
+bool ChildProcess::WaitReady(int http_port, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!Running()) return false;
@@ -136,7 +142,7 @@ bool ServerProcess::WaitReady(int http_port, std::chrono::milliseconds timeout) 
   return false;
 }
 
-int ServerProcess::Wait(std::chrono::milliseconds timeout) {
+int ChildProcess::Wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (Running()) {
     if (std::chrono::steady_clock::now() > deadline) return -1000;
@@ -145,7 +151,7 @@ int ServerProcess::Wait(std::chrono::milliseconds timeout) {
   return exit_status_;
 }
 
-int ServerProcess::Stop(int signal_number, std::chrono::milliseconds timeout) {
+int ChildProcess::Stop(int signal_number, std::chrono::milliseconds timeout) {
   if (Running()) kill(pid_, signal_number);
   int rc = Wait(timeout);
   if (rc == -1000) {
@@ -155,7 +161,7 @@ int ServerProcess::Stop(int signal_number, std::chrono::milliseconds timeout) {
   return rc;
 }
 
-std::string ServerProcess::Log() const { return ReadFile(log_path_); }
+std::string ChildProcess::Log() const { return ReadFile(log_path_); }
 
 net::HttpResponse Get(const std::string& url, const net::Headers& headers) {
   net::HttpRequest req;

@@ -41,12 +41,16 @@ struct CommandResult {
 CommandResult RunCli(const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env = {});
 
-// A containment-chamber server child process. Its stderr goes to a log file.
-class ServerProcess {
+// A child process (binary looked up on PATH unless absolute); stdout and
+// stderr go to a log file. Killed with SIGKILL if still running at destruction.
+class ChildProcess {
  public:
-  ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
-                std::string log_path);
-  ~ServerProcess();
+  ChildProcess(const std::string& binary, std::vector<std::string> args,
+               std::map<std::string, std::string> env, std::string log_path);
+  virtual ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  int pid() const;
 
   // Waits until GET url/upcheck answers 200 or the process exits.
   bool WaitReady(int http_port, std::chrono::milliseconds timeout = std::chrono::seconds(15));
@@ -57,10 +61,17 @@ class ServerProcess {
   bool Running();
   std::string Log() const;
 
- private:
+ protected:
   pid_t pid_ = -1;
   int exit_status_ = -1000;
   std::string log_path_;
+};
+
+// A containment-chamber server process.
+class ServerProcess : public ChildProcess {
+ public:
+  ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
+                std::string log_path);
 };
 
 net::HttpResponse Get(const std::string& url, const net::Headers& headers = {});

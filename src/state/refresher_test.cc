@@ -1,0 +1,135 @@
+// The refresh loop against the in-memory store with a fake clock.
+#include "state/refresher.h"
+
+#include <gtest/gtest.h>
+
+#include "state/memory_store.h"
+
+namespace cc::state {
+namespace {
+
+class RefresherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(OpenOrCreate(writer_, clock_.NowUnixSeconds()).ok());
+    ASSERT_TRUE(refresher_.Initialize().ok());
+    refresher_.Subscribe([this](const std::shared_ptr<const Snapshot>& s) { seen_.push_back(s->head.revision); });
+  }
+  uint64_t WriteOther(const std::string& id, const std::string& body) {
+    auto head = writer_.ReadHead();
+    auto rev = writer_.Commit({head->revision, {Mutation::Put({"auth_policy", id}, body)}});
+    EXPECT_TRUE(rev.ok());
+    return *rev;
+  }
+
+  FakeClock clock_;
+  std::shared_ptr<MemoryTable> table_ = std::make_shared<MemoryTable>();
+  MemoryStore writer_{table_};  // another replica
+  MemoryStore store_{table_};   // this replica's client
+  Refresher refresher_{store_, clock_, RefreshOptions{1, std::chrono::milliseconds(8000)}};
+  std::vector<uint64_t> seen_;
+};
+
+TEST_F(RefresherTest, IdlePollReadsOnlyTheHead) {
+  StoreStats before = store_.Stats();
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kUnchanged);
+  StoreStats after = store_.Stats();
+  EXPECT_EQ(after.requests["read_head"] - before.requests["read_head"], 10u);
+  EXPECT_EQ(after.requests["load_snapshot"], before.requests["load_snapshot"]);
+  EXPECT_TRUE(seen_.empty());
+}
+
+TEST_F(RefresherTest, LoadsWhenTheRevisionMovesAndNotifies) {
+  uint64_t rev = WriteOther("ops", "v1");
+  EXPECT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kLoaded);
+  ASSERT_EQ(seen_.size(), 1u);
+  EXPECT_EQ(seen_[0], rev);
+  EXPECT_EQ(refresher_.Current()->Find({"auth_policy", "ops"})->body, "v1");
+  EXPECT_EQ(refresher_.Health().revision, rev);
+}
+
+TEST_F(RefresherTest, RefusesToGoBackToALowerRevision) {
+  auto old = store_.LoadSnapshot();
+  WriteOther("ops", "v1");
+  WriteOther("ops", "v2");
+  ASSERT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kLoaded);
+  table_->Restore(*old);  // an old backup is put back
+  EXPECT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kRefused);
+  EXPECT_EQ(refresher_.Current()->head.revision, 2u);
+  EXPECT_EQ(refresher_.Current()->Find({"auth_policy", "ops"})->body, "v2");
+  ASSERT_TRUE(refresher_.Health().rollback_seen.has_value());
+  EXPECT_EQ(*refresher_.Health().rollback_seen, 0u);
+}
+
+TEST_F(RefresherTest, RefusesAnotherChambersTable) {
+  Snapshot other;
+  other.head.chamber_id = "another-chamber";
+  other.head.revision = 50;
+  table_->Restore(other);
+  EXPECT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kRefused);
+  EXPECT_EQ(refresher_.Health().foreign_chamber_seen, "another-chamber");
+  EXPECT_NE(refresher_.Current()->head.chamber_id, "another-chamber");
+}
+
+TEST_F(RefresherTest, OutageKeepsLastGoodStateAndShowsStaleness) {
+  WriteOther("ops", "v1");
+  ASSERT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kLoaded);
+  table_->SetFailure(Status::Unavailable("injected outage"));
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::seconds(2));
+    EXPECT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kError);
+  }
+  RefreshStatus h = refresher_.Health();
+  EXPECT_EQ(h.refresh_errors, 3u);
+  EXPECT_EQ(h.consecutive_errors, 3u);
+  EXPECT_GE(h.last_refresh_age_seconds, 6.0);
+  EXPECT_NE(h.last_error.find("injected outage"), std::string::npos);
+  EXPECT_EQ(refresher_.Current()->Find({"auth_policy", "ops"})->body, "v1");
+
+  table_->SetFailure(Status::Ok());
+  EXPECT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kUnchanged);
+  EXPECT_EQ(refresher_.Health().consecutive_errors, 0u);
+  EXPECT_LT(refresher_.Health().last_refresh_age_seconds, 0.001);
+}
+
+TEST_F(RefresherTest, BackoffGrowsWithErrorsAndIsCapped) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(refresher_.NextDelay(0, 0.5), milliseconds(1000));
+  EXPECT_EQ(refresher_.NextDelay(1, 0.0), milliseconds(500));
+  EXPECT_EQ(refresher_.NextDelay(1, 1.0), milliseconds(1000));
+  EXPECT_EQ(refresher_.NextDelay(3, 1.0), milliseconds(4000));
+  EXPECT_EQ(refresher_.NextDelay(20, 1.0), milliseconds(8000));  // the cap
+  EXPECT_GE(refresher_.NextDelay(20, 0.0), milliseconds(4000));   // jitter keeps half
+}
+
+TEST_F(RefresherTest, OwnCommitIsVisibleImmediately) {
+  auto rev = refresher_.Commit({refresher_.Current()->head.revision,
+                                {Mutation::Put({"seal_epoch", "current"}, "1")}});
+  ASSERT_TRUE(rev.ok());
+  EXPECT_EQ(refresher_.Current()->head.revision, *rev);
+  EXPECT_NE(refresher_.Current()->Find({"seal_epoch", "current"}), nullptr);
+}
+
+TEST_F(RefresherTest, StaleCommitIsAConflict) {
+  WriteOther("ops", "v1");
+  auto rev = refresher_.Commit({0, {Mutation::Put({"seal_epoch", "current"}, "1")}});
+  EXPECT_EQ(rev.status().code(), ErrorCode::kConflict);
+}
+
+TEST(RefresherLoop, BackgroundLoopPicksUpChanges) {
+  auto table = std::make_shared<MemoryTable>();
+  MemoryStore writer(table), reader(table);
+  ASSERT_TRUE(OpenOrCreate(writer, 1).ok());
+  Refresher r(reader, *SystemClock::Get(), RefreshOptions{1, std::chrono::milliseconds(2000)});
+  ASSERT_TRUE(r.Initialize().ok());
+  r.Start();
+  ASSERT_TRUE(writer.Commit({0, {Mutation::Put({"auth_token", "t1"}, "x")}}).ok());
+  for (int i = 0; i < 40 && r.Current()->head.revision < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.Current()->head.revision, 1u);
+  r.Stop();
+}
+
+}  // namespace
+}  // namespace cc::state
