@@ -1,0 +1,191 @@
+// What the state backend stores, in the product's own words (SPEC 1 and 5).
+// Each record body is a self-describing, versioned JSON document
+// {"type": <kind>, "v": <version>, ...}; binary fields are base64. The store
+// sees only opaque bodies; secrets inside are already wrapped (KMS, AEAD).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "state/state_store.h"
+
+namespace cc::records {
+
+// Record kinds (RecordKey::kind) and their ids.
+inline constexpr char kMasterKey[] = "master_key";                 // id "g<generation>"
+inline constexpr char kQuorumConfig[] = "quorum_config";           // id "current" | "staged"
+inline constexpr char kOperatorCredential[] = "operator_credential";  // id "g<gen>/<operator>"
+inline constexpr char kAuthPolicy[] = "auth_policy";               // id = policy name
+inline constexpr char kAuthToken[] = "auth_token";                 // id = hex keyed hash prefix
+inline constexpr char kTeeBlob[] = "tee_blob";                     // id "current"
+inline constexpr char kUnsealProgress[] = "unseal_progress";       // id = operator name
+inline constexpr char kSealEpoch[] = "seal_epoch";                 // id "current"
+inline constexpr char kRootGeneration[] = "root_generation";       // id "current"
+inline constexpr char kManifest[] = "manifest";                    // id "current"
+
+inline constexpr int kRecordVersion = 1;
+
+// One Shamir share wrapped by one KMS key.
+struct KmsShare {
+  int index = 0;             // Shamir x coordinate, 1..255
+  std::string key_uri;       // arn:aws:kms:..., pkcs11:..., local:NAME
+  std::string ciphertext;    // provider ciphertext (binary)
+};
+
+// Master-key metadata for one generation. In KMS-only mode the KMS shares
+// are shares of MK itself; in quorum mode they are shares of the outer key
+// that wraps every operator credential and unseal progress.
+struct MasterKeyMetadata {
+  uint32_t generation = 1;
+  std::string mode;  // "kms_only" | "quorum"
+  int kms_threshold = 0;
+  std::vector<KmsShare> kms_shares;
+  std::string kms_secret_check;  // check value of the secret the KMS shares rebuild
+  std::string mk_check;          // check value of MK
+  std::map<int, std::string> share_tags;  // share index -> keyed tag, for bad-share identification
+  int64_t created_at = 0;
+};
+
+struct OperatorEntry {
+  std::string name;
+  int share_index = 0;
+  bool registered = false;
+  std::string registration_token_hash;  // keyed hash; cleared once used
+};
+
+// The unseal configuration: mode, operators and thresholds. "staged" holds
+// the next configuration while a rotation is in progress.
+struct QuorumConfig {
+  uint32_t generation = 1;
+  uint32_t mk_generation = 1;
+  std::string mode;  // "kms_only" | "quorum"
+  std::vector<std::string> kms_keys;
+  int kms_threshold = 0;
+  int operator_threshold = 0;
+  std::vector<OperatorEntry> operators;
+  std::string rotation_nonce;  // staged configs only
+  int64_t created_at = 0;
+  const OperatorEntry* Find(const std::string& name) const;
+  bool AllRegistered() const;
+};
+
+struct KdfParams {
+  std::string salt;
+  uint64_t opslimit = 0;
+  uint64_t memlimit = 0;
+};
+
+// One operator's share: encrypted under a key from the operator's secret
+// (passphrase via Argon2id, or YubiKey HMAC-SHA1 response), then wrapped by
+// the outer key. Before registration `method` is "pending" and the share is
+// wrapped by the outer key only.
+struct OperatorCredential {
+  std::string operator_name;
+  uint32_t generation = 1;
+  int share_index = 0;
+  std::string method;  // "pending" | "passphrase" | "yubikey"
+  KdfParams kdf;                  // passphrase
+  std::string yubikey_challenge;  // yubikey
+  int yubikey_slot = 2;
+  std::string wrapped_share;
+  int64_t registered_at = 0;
+};
+
+struct PolicyRule {
+  std::string effect;  // "allow" | "deny"
+  std::vector<std::string> scopes, keys, operations;
+};
+
+struct AuthPolicy {
+  std::string name;
+  std::vector<PolicyRule> rules;
+  int64_t created_at = 0;
+};
+
+struct AuthToken {
+  std::string id;
+  std::string kind;  // "management" | "client"
+  std::string hash;  // HMAC-SHA256 under a key derived from MK
+  std::vector<std::string> policies;
+  std::optional<int64_t> expires_at;
+  int64_t created_at = 0;
+};
+
+// Nitro auto-unseal blob: KMS-wrapped MK shares inside an AES-GCM layer bound
+// to the expected PCRs.
+struct TeeBlob {
+  std::map<int, std::string> pcrs;
+  std::vector<KmsShare> kms_shares;
+  std::string sealed;
+  int64_t created_at = 0;
+};
+
+// One operator's accepted unseal submission, wrapped by the outer key.
+struct UnsealProgress {
+  std::string operator_name;
+  uint32_t generation = 1;
+  uint64_t seal_epoch = 0;  // submissions count only for the epoch they were made in
+  std::string wrapped_share;
+  int64_t submitted_at = 0;
+  int64_t expires_at = 0;
+};
+
+// Operator seal: while `sealed`, every replica stays sealed, restarts included.
+struct SealEpoch {
+  uint64_t epoch = 0;
+  bool sealed = false;
+  int64_t changed_at = 0;
+  std::string reason;
+};
+
+// A root-token generation attempt (SPEC 6).
+struct RootGeneration {
+  std::string nonce;
+  std::string otp_hash;  // KMS-only: keyed hash of the logged one-time cc-root token
+  std::map<std::string, std::string> progress;  // quorum: operator -> wrapped share
+  int64_t started_at = 0;
+  int64_t expires_at = 0;
+};
+
+// A MAC over the whole state (every other record's key and body hash), so
+// tampering, deletion, insertion or a row from another table is detected.
+struct Manifest {
+  uint64_t revision = 0;
+  std::string mac;
+};
+
+// Encoding: Encode writes {"type","v",...}; Decode checks both and reports a
+// malformed or foreign body as kCorruption naming the record.
+std::string Encode(const MasterKeyMetadata& r);
+std::string Encode(const QuorumConfig& r);
+std::string Encode(const OperatorCredential& r);
+std::string Encode(const AuthPolicy& r);
+std::string Encode(const AuthToken& r);
+std::string Encode(const TeeBlob& r);
+std::string Encode(const UnsealProgress& r);
+std::string Encode(const SealEpoch& r);
+std::string Encode(const RootGeneration& r);
+std::string Encode(const Manifest& r);
+
+template <typename T>
+Result<T> Decode(const std::string& body);
+
+// Decodes the record `key` of a snapshot; NotFound when absent.
+template <typename T>
+Result<T> Load(const state::Snapshot& snapshot, const state::RecordKey& key) {
+  const state::Record* r = snapshot.Find(key);
+  if (!r) return Status::NotFound("no record " + key.ToString());
+  auto v = Decode<T>(r->body);
+  if (!v.ok()) return v.status().WithContext(key.ToString());
+  return v;
+}
+
+// Record ids.
+std::string GenerationId(uint32_t generation);                              // "g3"
+std::string CredentialId(uint32_t generation, const std::string& operator_name);  // "g3/alice"
+
+}  // namespace cc::records

@@ -1,0 +1,96 @@
+#include "records/records.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace cc::records {
+namespace {
+
+TEST(Records, EveryKindRoundTrips) {
+  MasterKeyMetadata mk{2, "quorum", 2, {{1, "local:a", std::string("\x00\x01\xff", 3)}, {2, "local:b", "ct"}},
+                       "kcheck", "mcheck", {{1, "tag1"}, {3, "tag3"}}, 1700000000};
+  auto mk2 = Decode<MasterKeyMetadata>(Encode(mk));
+  ASSERT_TRUE(mk2.ok()) << mk2.status().ToString();
+  EXPECT_EQ(mk2->generation, 2u);
+  EXPECT_EQ(mk2->kms_shares[0].ciphertext, std::string("\x00\x01\xff", 3));
+  EXPECT_EQ(mk2->share_tags.at(3), "tag3");
+
+  QuorumConfig qc;
+  qc.mode = "quorum";
+  qc.kms_keys = {"local:a", "local:b"};
+  qc.kms_threshold = 2;
+  qc.operator_threshold = 2;
+  qc.operators = {{"alice", 1, true, ""}, {"bob", 2, false, "hash"}};
+  auto qc2 = Decode<QuorumConfig>(Encode(qc));
+  ASSERT_TRUE(qc2.ok());
+  EXPECT_EQ(qc2->operators[1].registration_token_hash, "hash");
+  EXPECT_FALSE(qc2->AllRegistered());
+  EXPECT_EQ(qc2->Find("alice")->share_index, 1);
+
+  OperatorCredential oc{"alice", 1, 1, "passphrase", {"salt", 3, 1 << 20}, "", 2, "wrapped", 5};
+  auto oc2 = Decode<OperatorCredential>(Encode(oc));
+  ASSERT_TRUE(oc2.ok());
+  EXPECT_EQ(oc2->kdf.memlimit, 1u << 20);
+
+  AuthPolicy ap{"ops", {{"deny", {"sign"}, {"0xabc"}, {"BLOCK_V2"}}}, 9};
+  EXPECT_EQ(Decode<AuthPolicy>(Encode(ap))->rules[0].keys[0], "0xabc");
+
+  AuthToken at{"id1", "client", "h", {"ops"}, 123, 9};
+  EXPECT_EQ(*Decode<AuthToken>(Encode(at))->expires_at, 123);
+  at.expires_at.reset();
+  EXPECT_FALSE(Decode<AuthToken>(Encode(at))->expires_at.has_value());
+
+  TeeBlob tb{{{0, std::string(48, 'p')}}, {{1, "local:a", "x"}}, "sealed", 1};
+  EXPECT_EQ(Decode<TeeBlob>(Encode(tb))->pcrs.at(0).size(), 48u);
+
+  UnsealProgress up{"bob", 1, 3, "w", 10, 20};
+  EXPECT_EQ(Decode<UnsealProgress>(Encode(up))->seal_epoch, 3u);
+
+  SealEpoch se{4, true, 11, "operator seal"};
+  EXPECT_TRUE(Decode<SealEpoch>(Encode(se))->sealed);
+
+  RootGeneration rg{"nonce", "otp", {{"alice", "s"}}, 1, 2};
+  EXPECT_EQ(Decode<RootGeneration>(Encode(rg))->progress.at("alice"), "s");
+
+  EXPECT_EQ(Decode<Manifest>(Encode(Manifest{7, "mac"}))->revision, 7u);
+}
+
+TEST(Records, BodiesAreSelfDescribing) {
+  auto j = nlohmann::json::parse(Encode(SealEpoch{1, false, 0, ""}));
+  EXPECT_EQ(j["type"], "seal_epoch");
+  EXPECT_EQ(j["v"], kRecordVersion);
+}
+
+TEST(Records, ARecordOfAnotherKindIsCorruption) {
+  auto r = Decode<QuorumConfig>(Encode(SealEpoch{1, true, 0, ""}));
+  EXPECT_EQ(r.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(r.status().message().find("seal_epoch"), std::string::npos);
+}
+
+TEST(Records, ANewerVersionIsRefusedWithAClearMessage) {
+  auto j = nlohmann::json::parse(Encode(SealEpoch{1, true, 0, ""}));
+  j["v"] = kRecordVersion + 1;
+  auto r = Decode<SealEpoch>(j.dump());
+  EXPECT_EQ(r.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(r.status().message().find("version"), std::string::npos);
+}
+
+TEST(Records, MalformedBodiesAreCorruptionNotCrashes) {
+  for (const std::string body : {"", "{", "[]", R"({"type":"seal_epoch","v":1})",
+                                 R"({"type":"manifest","v":1,"revision":1,"mac":"!!notbase64"})"}) {
+    EXPECT_EQ(Decode<SealEpoch>(body).status().code(), ErrorCode::kCorruption) << body;
+    EXPECT_EQ(Decode<Manifest>(body).status().code(), ErrorCode::kCorruption) << body;
+  }
+}
+
+TEST(Records, LoadNamesTheRecord) {
+  state::Snapshot snap;
+  snap.records[{kSealEpoch, "current"}] = {{kSealEpoch, "current"}, 1, "junk"};
+  auto r = Load<SealEpoch>(snap, {kSealEpoch, "current"});
+  EXPECT_NE(r.status().message().find("seal_epoch/current"), std::string::npos);
+  EXPECT_EQ(Load<SealEpoch>(snap, {kSealEpoch, "other"}).status().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cc::records
