@@ -77,7 +77,9 @@ void ConfigureCommon(httplib::Server& server, size_t max_body, metrics::Registry
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
   server.set_payload_max_length(max_body);
   server.set_keep_alive_max_count(1000);
-  server.set_keep_alive_timeout(30);
+  // cpp-httplib re-checks for shutdown only between keep-alive waits, so this
+  // also bounds how long a graceful stop waits for idle clients.
+  server.set_keep_alive_timeout(5);
   server.set_read_timeout(10);
   server.set_write_timeout(10);
   server.set_tcp_nodelay(true);

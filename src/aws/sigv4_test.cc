@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +28,8 @@ json Botocore(const json& input) {
   std::string python = PythonWithBotocore();
   EXPECT_FALSE(python.empty()) << "python3-botocore is required (scripts/install-deps.sh)";
   if (python.empty()) return json::object();
-  std::string in_path = ::testing::TempDir() + "/sigv4_in.json";
+  // One file per process: ctest runs these cases in parallel.
+  std::string in_path = ::testing::TempDir() + "/sigv4_in_" + std::to_string(getpid()) + ".json";
   FILE* f = fopen(in_path.c_str(), "w");
   std::string text = input.dump();
   fwrite(text.data(), 1, text.size(), f);
@@ -39,6 +41,7 @@ json Botocore(const json& input) {
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   EXPECT_EQ(pclose(p), 0) << out;
+  std::remove(in_path.c_str());
   return json::parse(out, nullptr, false);
 }
 

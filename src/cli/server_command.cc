@@ -14,6 +14,8 @@
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "seal/chamber.h"
+#include "state/refresher.h"
+#include "state/store_factory.h"
 
 namespace cc::cli {
 namespace {
@@ -22,6 +24,12 @@ struct ServerArgs {
   std::string config_file;
   std::map<std::string, std::string> flag_values;  // config path → value
 };
+
+int StartupError(const Status& st) {
+  log::Error("server", "cannot start", {{"error", st.ToString()}});
+  std::cerr << "error: " << st.message() << std::endl;
+  return 1;
+}
 
 int RunServer(const ServerArgs& args) {
   config::LoadOptions options;
@@ -52,26 +60,46 @@ int RunServer(const ServerArgs& args) {
 
   metrics::Registry& registry = metrics::Global();
   auth::Authorizer authorizer(config);
-  const auto& state = config.signer_state;
-  seal::Chamber chamber([&config] {
-    const auto& s = config.signer_state;
-    nlohmann::json j = {{"backend", s.backend}};
-    if (s.backend == "sqlite") j["path"] = s.path;
-    if (s.backend == "dynamodb") {
-      j["table"] = s.table;
-      j["region"] = s.region;
-    }
-    return j;
-  });
-  log::Info("server", "state backend",
-            {{"backend", state.backend},
-             {"location", state.backend == "sqlite" ? state.path : state.table},
-             {"region", state.backend == "dynamodb" ? state.region : "-"}});
-  if (state.refresh_interval_seconds == 0) {
+  const auto& state_cfg = config.signer_state;
+  Clock& clock = *SystemClock::Get();
+
+  // The state backend: identity check (wrong-table guard), head, first load.
+  auto store = state::MakeStore(state_cfg, clock, {false, config::ProcessEnvironment()});
+  if (!store.ok()) return StartupError(store.status());
+  state::StoreInfo info = (*store)->Info();
+  auto head = state::OpenOrCreate(**store, clock.NowUnixSeconds());
+  if (!head.ok()) return StartupError(head.status());
+  log::Info("state", "state backend",
+            {{"backend", info.backend},
+             {info.backend == "dynamodb" ? "table" : "path", info.location},
+             {"region", info.region.empty() ? "-" : info.region},
+             {"chamber_id", head->chamber_id},
+             {"revision", std::to_string(head->revision)}});
+  state::Refresher refresher(**store, clock,
+                             state::RefreshOptions{state_cfg.refresh_interval_seconds}, &registry);
+  if (Status st = refresher.Initialize(); !st.ok()) return StartupError(st);
+  if (state_cfg.refresh_interval_seconds == 0) {
     log::Warn("server",
               "signer_state.refresh_interval_seconds is 0: cross-replica refresh is disabled; "
-              "this replica will not see changes made by other replicas");
+              "this replica reads state only at startup and after its own writes, and will not "
+              "see changes made by other replicas");
   }
+  refresher.Start();
+
+  seal::Chamber chamber([&refresher, info] {
+    state::RefreshStatus h = refresher.Health();
+    nlohmann::json j = {{"backend", info.backend},
+                        {"chamber_id", h.chamber_id},
+                        {"revision", h.revision},
+                        {"last_refresh_age_seconds", h.last_refresh_age_seconds},
+                        {"refresh_errors", h.refresh_errors}};
+    j[info.backend == "dynamodb" ? "table" : "path"] = info.location;
+    if (!info.region.empty()) j["region"] = info.region;
+    if (!h.last_error.empty() && h.consecutive_errors > 0) j["last_error"] = h.last_error;
+    if (h.rollback_seen) j["rollback_refused_revision"] = *h.rollback_seen;
+    if (!h.foreign_chamber_seen.empty()) j["foreign_chamber_refused"] = h.foreign_chamber_seen;
+    return j;
+  });
 
   api::ApiServer server(config, chamber, authorizer, registry);
   if (Status st = server.Start(); !st.ok()) {
@@ -88,6 +116,7 @@ int RunServer(const ServerArgs& args) {
   sigwait(&signals, &sig);
   log::Info("server", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  refresher.Stop();
   log::Info("server", "stopped");
   return 0;
 }
