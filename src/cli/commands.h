@@ -9,5 +9,6 @@ namespace cc::cli {
 // and reports its exit code through `exit_code`.
 void RegisterServerCommand(CLI::App& app, int& exit_code);
 void RegisterOperatorCommands(CLI::App& app, int& exit_code);
+void RegisterStateCommands(CLI::App& app, int& exit_code);
 
 }  // namespace cc::cli

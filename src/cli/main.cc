@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   cc::cli::RegisterServerCommand(app, exit_code);
   cc::cli::RegisterOperatorCommands(app, exit_code);
+  cc::cli::RegisterStateCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,58 @@
+// A signer replica for integration tests: its own ports and config file,
+// sharing a state backend with other replicas; can be restarted or killed.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/harness.h"
+
+namespace cc::testing {
+
+// A static operator token every test replica accepts (all chamber scopes).
+inline constexpr char kTestOpsToken[] = "ops-token-0123456789abcdef";
+
+// YAML for signer_state sections.
+std::string SqliteStateYaml(const std::string& path, int refresh_interval_seconds = 1);
+std::string DynamoStateYaml(const std::string& table, const std::string& endpoint,
+                            int refresh_interval_seconds = 1);
+
+class Replica {
+ public:
+  // `state_yaml` is the signer_state section; `extra_yaml` adds other sections.
+  Replica(const TempDir& dir, std::string name, std::string state_yaml,
+          std::map<std::string, std::string> env = {}, std::string extra_yaml = "");
+  ~Replica();
+
+  void Start();  // fails the test if the process does not become ready
+  bool StartAndWait();
+  int Stop(int signal_number = 15);
+  void Kill() { Stop(9); }
+
+  std::string Url(const std::string& path = "") const;
+  std::string MetricsUrl() const;
+  std::string Log() const;
+  const std::string& name() const { return name_; }
+  const std::string& config_path() const { return config_path_; }
+  const std::map<std::string, std::string>& env() const { return env_; }
+  ServerProcess* process() { return process_.get(); }
+
+  // GET /api/v1/chamber/status with the ops token.
+  nlohmann::json Status() const;
+  std::string SealStatus() const;
+  // Polls until the seal status equals `state` or the timeout passes.
+  bool WaitForState(const std::string& state, std::chrono::milliseconds timeout) const;
+
+ private:
+  const TempDir& dir_;
+  std::string name_;
+  std::map<std::string, std::string> env_;
+  std::string config_path_;
+  int http_port_ = 0;
+  int metrics_port_ = 0;
+  std::unique_ptr<ServerProcess> process_;
+};
+
+}  // namespace cc::testing
