@@ -39,7 +39,7 @@ void Populate(state::StateStore& store, int records) {
   uint64_t rev = store.ReadHead()->revision;
   for (int done = 0; done < records;) {
     state::CommitRequest c{rev, {}};
-    for (int i = 0; i < 24 && done < records; ++i, ++done) {
+    for (size_t i = 0; i < state::kMaxCommitRecords && done < records; ++i, ++done) {
       // About the size of a real token record: id, keyed hash, policies, times.
       c.mutations.push_back(state::Mutation::Put({"auth_token", RandomHexId(16)}, std::string(220, 't')));
     }

@@ -13,6 +13,14 @@ constexpr char kPartition[] = "chamber";
 constexpr char kHeadSort[] = "head";
 constexpr char kRecordPrefix[] = "r#";
 constexpr char kMarker[] = "containment-chamber-state";
+constexpr char kLogPartition[] = "chamber-log";
+
+std::string LogSort(uint64_t revision) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "log#%020llu", static_cast<unsigned long long>(revision));
+  return buf;
+}
+json LogKey(uint64_t revision) { return {{"pk", {{"S", kLogPartition}}}, {"sk", {{"S", LogSort(revision)}}}}; }
 
 json S(const std::string& v) { return {{"S", v}}; }
 json N(uint64_t v) { return {{"N", std::to_string(v)}}; }
@@ -191,6 +199,80 @@ Result<Snapshot> DynamoDbStore::LoadSnapshot() {
                              "' kept changing while loading; no consistent snapshot after 5 tries");
 }
 
+Result<Delta> DynamoDbStore::LoadChangesSince(uint64_t revision) {
+  // Like LoadSnapshot: accept only if the head, read last, matches the log.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    CC_ASSIGN_OR_RETURN(std::optional<Delta> d, TryLoadChanges(revision));
+    if (d) return std::move(*d);
+  }
+  return Status::Unavailable("table '" + table_ + "' kept changing while loading changes");
+}
+
+Result<std::optional<Delta>> DynamoDbStore::TryLoadChanges(uint64_t revision) {
+  json q = {{"TableName", table_},
+            {"KeyConditionExpression", "pk = :p AND sk > :from"},
+            {"ExpressionAttributeValues", {{":p", S(kLogPartition)}, {":from", S(LogSort(revision))}}},
+            {"ConsistentRead", true}};
+  std::map<RecordKey, bool> changed;
+  uint64_t expect = revision + 1;
+  while (true) {
+    CC_ASSIGN_OR_RETURN(json page, client_->Call("Query", q));
+    for (const json& item : page.value("Items", json::array())) {
+      if (Str(item, "sk") != LogSort(expect)) return Status::NotFound("change log does not reach back");
+      ++expect;
+      CC_ASSIGN_OR_RETURN(auto entry, DecodeChangeLog(Str(item, "entry")));
+      FoldChangeLog(entry, changed);
+    }
+    if (!page.contains("LastEvaluatedKey")) break;
+    q["ExclusiveStartKey"] = page["LastEvaluatedKey"];
+  }
+  const uint64_t log_head = expect - 1;
+
+  Delta d;
+  std::vector<RecordKey> wanted;
+  for (const auto& [key, deleted] : changed) {
+    if (deleted) {
+      d.deletes.push_back(key);
+    } else {
+      wanted.push_back(key);
+    }
+  }
+  std::map<RecordKey, Record> fetched;
+  for (size_t i = 0; i < wanted.size(); i += 100) {
+    json keys = json::array();
+    for (size_t j = i; j < std::min(wanted.size(), i + 100); ++j) keys.push_back(RecordKeyJson(wanted[j]));
+    json req = {{"RequestItems", {{table_, {{"Keys", keys}, {"ConsistentRead", true}}}}}};
+    for (int round = 0; round < 10 && !req["RequestItems"].empty(); ++round) {
+      CC_ASSIGN_OR_RETURN(json r, client_->Call("BatchGetItem", req));
+      for (const json& item : r["Responses"].value(table_, json::array())) {
+        std::string sk = Str(item, "sk").substr(2);
+        auto hash = sk.find('#');
+        auto body = Base64Decode(item.contains("body") ? item["body"].value("B", "") : "");
+        if (hash == std::string::npos || !body) return Status::Corruption("malformed state item in '" + table_ + "'");
+        RecordKey key{sk.substr(0, hash), sk.substr(hash + 1)};
+        fetched[key] = Record{key, static_cast<uint64_t>(Num(item, "revision")), std::move(*body)};
+      }
+      req["RequestItems"] = r.value("UnprocessedKeys", json::object());
+    }
+    if (!req["RequestItems"].empty()) return Status::Throttled("BatchGetItem left keys unprocessed");
+  }
+  CC_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, GetHead());
+  if (!head) return Status::NotFound("DynamoDB table '" + table_ + "' has no head item");
+  if (revision > head->revision) {
+    return Status::FailedPrecondition("the table is at revision " + std::to_string(head->revision) +
+                                      ", behind " + std::to_string(revision));
+  }
+  if (head->revision != log_head) return std::optional<Delta>();  // moved meanwhile: retry
+  for (const RecordKey& key : wanted) {
+    auto it = fetched.find(key);
+    if (it == fetched.end()) return std::optional<Delta>();  // deleted after the log read
+    if (it->second.revision > head->revision) return std::optional<Delta>();
+    d.upserts.push_back(std::move(it->second));
+  }
+  d.head = *head;
+  return std::optional<Delta>(std::move(d));
+}
+
 Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
   CC_RETURN_IF_ERROR(ValidateCommit(request));
   const uint64_t rev = request.expected_revision + 1;
@@ -204,6 +286,12 @@ Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
     } else {
       items.push_back({{"Delete", {{"TableName", table_}, {"Key", RecordKeyJson(m.key)}}}});
     }
+  }
+  json log = LogKey(rev);
+  log["entry"] = S(EncodeChangeLog(request));
+  items.push_back({{"Put", {{"TableName", table_}, {"Item", log}}}});
+  if (rev > kChangeLogWindow) {
+    items.push_back({{"Delete", {{"TableName", table_}, {"Key", LogKey(rev - kChangeLogWindow)}}}});
   }
   items.push_back(
       {{"Update",

@@ -1,6 +1,8 @@
 // DynamoDB state store: one single-region table, partition key `pk` (S) and
 // sort key `sk` (S). All items share pk "chamber"; the head is sk "head" and
-// a record (kind, id) is sk "r#<kind>#<id>". Commits are TransactWriteItems
+// a record (kind, id) is sk "r#<kind>#<id>". Change-log entries live in
+// partition "chamber-log" (sk "log#<revision, 20 digits>") so a full load
+// never reads them. Commits are TransactWriteItems
 // with a condition on the head's revision; reads are strongly consistent.
 // See docs/state-backend.md for the layout and the table's CLI definition.
 #pragma once
@@ -22,6 +24,7 @@ class DynamoDbStore final : public StateStore {
   Result<HeadRecord> CreateHeadIfAbsent(const HeadRecord& head) override;
   Result<HeadRecord> ReadHead() override;
   Result<Snapshot> LoadSnapshot() override;
+  Result<Delta> LoadChangesSince(uint64_t revision) override;
   Result<uint64_t> Commit(const CommitRequest& request) override;
   StoreStats Stats() const override;
 
@@ -32,6 +35,7 @@ class DynamoDbStore final : public StateStore {
  private:
   Result<std::optional<HeadRecord>> GetHead();
   Status NotOurs(const std::string& why) const;
+  Result<std::optional<Delta>> TryLoadChanges(uint64_t revision);
 
   std::string table_;
   std::unique_ptr<aws::JsonClient> client_;

@@ -11,6 +11,7 @@ void MemoryTable::Restore(const Snapshot& snapshot) {
   std::lock_guard<std::mutex> l(mu_);
   head_ = snapshot.head;
   records_ = snapshot.records;
+  log_.clear();
 }
 
 MemoryStore::MemoryStore(std::shared_ptr<MemoryTable> table) : table_(std::move(table)) {}
@@ -60,6 +61,36 @@ Result<Snapshot> MemoryStore::LoadSnapshot() {
   return s;
 }
 
+Result<Delta> MemoryStore::LoadChangesSince(uint64_t revision) {
+  std::lock_guard<std::mutex> l(table_->mu_);
+  if (!table_->failure_.ok()) return table_->failure_;
+  if (!table_->head_) return Status::NotFound("the state store has no head record");
+  Delta d{*table_->head_, {}, {}};
+  if (revision > d.head.revision) {
+    return Status::FailedPrecondition("the store is at revision " + std::to_string(d.head.revision) +
+                                      ", behind " + std::to_string(revision));
+  }
+  std::map<RecordKey, bool> changed;
+  for (uint64_t r = revision + 1; r <= d.head.revision; ++r) {
+    auto it = table_->log_.find(r);
+    if (it == table_->log_.end()) return Status::NotFound("change log does not reach back");
+    CC_ASSIGN_OR_RETURN(auto entry, DecodeChangeLog(it->second));
+    FoldChangeLog(entry, changed);
+  }
+  uint64_t bytes = 64;
+  for (const auto& [key, deleted] : changed) {
+    auto rec = table_->records_.find(key);
+    if (deleted || rec == table_->records_.end()) {
+      d.deletes.push_back(key);
+    } else {
+      d.upserts.push_back(rec->second);
+      bytes += rec->second.body.size();
+    }
+  }
+  Count("load_changes", bytes);
+  return d;
+}
+
 Result<uint64_t> MemoryStore::Commit(const CommitRequest& request) {
   CC_RETURN_IF_ERROR(ValidateCommit(request));
   Count("commit", 0);
@@ -80,6 +111,8 @@ Result<uint64_t> MemoryStore::Commit(const CommitRequest& request) {
     }
   }
   table_->head_->revision = rev;
+  table_->log_[rev] = EncodeChangeLog(request);
+  if (rev > kChangeLogWindow) table_->log_.erase(rev - kChangeLogWindow);
   return rev;
 }
 

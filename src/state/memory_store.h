@@ -23,6 +23,7 @@ class MemoryTable {
   Status failure_;
   std::optional<HeadRecord> head_;
   std::map<RecordKey, Record> records_;
+  std::map<uint64_t, std::string> log_;  // revision -> change-log entry
 };
 
 class MemoryStore final : public StateStore {
@@ -34,6 +35,7 @@ class MemoryStore final : public StateStore {
   Result<HeadRecord> CreateHeadIfAbsent(const HeadRecord& head) override;
   Result<HeadRecord> ReadHead() override;
   Result<Snapshot> LoadSnapshot() override;
+  Result<Delta> LoadChangesSince(uint64_t revision) override;
   Result<uint64_t> Commit(const CommitRequest& request) override;
   StoreStats Stats() const override;
 

@@ -71,6 +71,18 @@ void Refresher::RecordError(const cc::Status& st) {
 }
 
 Refresher::Outcome Refresher::Load(const HeadRecord& head) {
+  std::shared_ptr<const Snapshot> current = Current();
+  // A few commits behind: read only the change log and the changed records.
+  if (current && head.revision > current->head.revision &&
+      head.revision - current->head.revision < kChangeLogWindow) {
+    auto delta = store_.LoadChangesSince(current->head.revision);
+    if (delta.ok() && delta->head.chamber_id == current->head.chamber_id &&
+        delta->head.revision >= head.revision) {
+      Apply(std::make_shared<const Snapshot>(ApplyDelta(*current, *delta)));
+      return Outcome::kLoaded;
+    }
+    // Log truncated or the table moved under us: fall back to a full load.
+  }
   auto snap = store_.LoadSnapshot();
   if (!snap.ok()) {
     RecordError(snap.status());

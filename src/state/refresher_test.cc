@@ -48,6 +48,20 @@ TEST_F(RefresherTest, LoadsWhenTheRevisionMovesAndNotifies) {
   EXPECT_EQ(refresher_.Health().revision, rev);
 }
 
+TEST_F(RefresherTest, AFewCommitsBehindLoadsOnlyTheChanges) {
+  for (int i = 0; i < 50; ++i) WriteOther("p" + std::to_string(i), std::string(1000, 'x'));
+  ASSERT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kLoaded);
+  StoreStats before = store_.Stats();
+  WriteOther("p7", "changed");
+  ASSERT_EQ(refresher_.RefreshOnce(), Refresher::Outcome::kLoaded);
+  StoreStats after = store_.Stats();
+  EXPECT_EQ(after.requests["load_snapshot"], before.requests["load_snapshot"]);
+  EXPECT_EQ(after.requests["load_changes"], before.requests["load_changes"] + 1);
+  EXPECT_LT(after.bytes_read - before.bytes_read, 500u);
+  EXPECT_EQ(refresher_.Current()->Find({"auth_policy", "p7"})->body, "changed");
+  EXPECT_EQ(refresher_.Current()->records.size(), 50u);
+}
+
 TEST_F(RefresherTest, RefusesToGoBackToALowerRevision) {
   auto old = store_.LoadSnapshot();
   WriteOther("ops", "v1");

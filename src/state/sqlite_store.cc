@@ -14,7 +14,8 @@ constexpr char kSchema[] =
     "  schema_version INTEGER NOT NULL, created_at INTEGER NOT NULL, revision INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS cc_records ("
     "  kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL, body BLOB NOT NULL,"
-    "  PRIMARY KEY (kind, id)) WITHOUT ROWID;";
+    "  PRIMARY KEY (kind, id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS cc_log (revision INTEGER PRIMARY KEY, entry TEXT NOT NULL);";
 constexpr char kMarker[] = "containment-chamber-state";
 
 // A prepared statement that finalizes itself.
@@ -143,16 +144,17 @@ Result<std::optional<HeadRecord>> SqliteStore::CheckIdentity() {
   }
   std::string foreign;
   for (const auto& t : tables) {
-    if (t != "cc_head" && t != "cc_records") foreign += (foreign.empty() ? "" : ", ") + t;
+    if (t != "cc_head" && t != "cc_records" && t != "cc_log") foreign += (foreign.empty() ? "" : ", ") + t;
   }
   if (!foreign.empty()) {
     return Status::FailedPrecondition(
         "SQLite file " + path_ + " holds tables that are not Containment Chamber state (" +
         foreign + "); is this a key-source or slashing-protection database? Refusing to use it");
   }
-  if (tables.empty()) {
-    if (mode_ == Mode::kReadOnly) return std::optional<HeadRecord>();
-    CC_RETURN_IF_ERROR(Exec(kSchema));
+  if (mode_ == Mode::kReadOnly) {
+    if (!tables.count("cc_head")) return std::optional<HeadRecord>();
+  } else {
+    CC_RETURN_IF_ERROR(Exec(kSchema));  // idempotent; adds tables a newer build needs
   }
   return ReadHeadLocked();
 }
@@ -223,6 +225,48 @@ Result<Snapshot> SqliteStore::LoadSnapshot() {
   return snap;
 }
 
+Result<Delta> SqliteStore::LoadChangesSince(uint64_t revision) {
+  std::lock_guard<std::mutex> l(mu_);
+  Txn txn(db_);
+  if (txn.Begin("BEGIN") != SQLITE_OK) return Error("cannot begin a read");
+  CC_ASSIGN_OR_RETURN(std::optional<HeadRecord> h, ReadHeadLocked());
+  if (!h) return Status::NotFound("SQLite file " + path_ + " has no head record");
+  Delta d{*h, {}, {}};
+  if (revision > h->revision) {
+    return Status::FailedPrecondition("the store is at revision " + std::to_string(h->revision) +
+                                      ", behind " + std::to_string(revision));
+  }
+  std::map<RecordKey, bool> changed;
+  Stmt log(db_, "SELECT revision, entry FROM cc_log WHERE revision > ? ORDER BY revision");
+  log.Bind(1, static_cast<int64_t>(revision));
+  uint64_t expect = revision + 1;
+  int rc;
+  while ((rc = log.Step()) == SQLITE_ROW) {
+    if (static_cast<uint64_t>(log.Int(0)) != expect++) break;
+    CC_ASSIGN_OR_RETURN(auto entry, DecodeChangeLog(log.Text(1)));
+    FoldChangeLog(entry, changed);
+  }
+  if (expect != h->revision + 1) return Status::NotFound("change log does not reach back");
+  uint64_t bytes = 0;
+  for (const auto& [key, deleted] : changed) {
+    Stmt s(db_, "SELECT revision, body FROM cc_records WHERE kind = ? AND id = ?");
+    s.Bind(1, key.kind);
+    s.Bind(2, key.id);
+    rc = s.Step();
+    if (deleted || rc == SQLITE_DONE) {
+      d.deletes.push_back(key);
+    } else if (rc == SQLITE_ROW) {
+      d.upserts.push_back(Record{key, static_cast<uint64_t>(s.Int(0)), s.Blob(1)});
+      bytes += d.upserts.back().body.size() + key.kind.size() + key.id.size() + 8;
+    } else {
+      return Error("cannot read " + key.ToString());
+    }
+  }
+  txn.Commit();
+  Count("load_changes", bytes);
+  return d;
+}
+
 Result<uint64_t> SqliteStore::Commit(const CommitRequest& request) {
   CC_RETURN_IF_ERROR(ValidateCommit(request));
   std::lock_guard<std::mutex> l(mu_);
@@ -257,6 +301,13 @@ Result<uint64_t> SqliteStore::Commit(const CommitRequest& request) {
   Stmt s(db_, "UPDATE cc_head SET revision = ? WHERE id = 1");
   s.Bind(1, rev);
   if (s.Step() != SQLITE_DONE) return Error("cannot advance the head");
+  Stmt log(db_, "INSERT INTO cc_log (revision, entry) VALUES (?, ?)");
+  log.Bind(1, rev);
+  log.Bind(2, EncodeChangeLog(request));
+  if (log.Step() != SQLITE_DONE) return Error("cannot write the change log");
+  Stmt trim(db_, "DELETE FROM cc_log WHERE revision <= ?");
+  trim.Bind(1, rev - static_cast<int64_t>(kChangeLogWindow));
+  if (trim.Step() != SQLITE_DONE) return Error("cannot trim the change log");
   if (txn.Commit() != SQLITE_OK) return Error("commit failed");
   return static_cast<uint64_t>(rev);
 }

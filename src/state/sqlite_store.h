@@ -25,6 +25,7 @@ class SqliteStore final : public StateStore {
   Result<HeadRecord> CreateHeadIfAbsent(const HeadRecord& head) override;
   Result<HeadRecord> ReadHead() override;
   Result<Snapshot> LoadSnapshot() override;
+  Result<Delta> LoadChangesSince(uint64_t revision) override;
   Result<uint64_t> Commit(const CommitRequest& request) override;
   StoreStats Stats() const override;
 

@@ -16,9 +16,14 @@
 namespace cc::state {
 
 inline constexpr int kSchemaVersion = 1;
-// At most this many items per commit, head included (older DynamoDB Local
-// builds cap transactions at 25).
+// At most this many items per commit (older DynamoDB Local builds cap
+// transactions at 25): the records, one change-log entry, the deletion of the
+// entry that leaves the log window, and the head.
 inline constexpr size_t kMaxCommitItems = 25;
+inline constexpr size_t kMaxCommitRecords = kMaxCommitItems - 3;
+// Change-log entries kept, so a replica that is a few commits behind loads
+// only what changed instead of the whole table.
+inline constexpr uint64_t kChangeLogWindow = 64;
 // DynamoDB's item size limit; checked before committing on every backend.
 inline constexpr size_t kMaxItemBytes = 400 * 1024;
 
@@ -51,6 +56,16 @@ struct Snapshot {
     return it == records.end() ? nullptr : &it->second;
   }
 };
+
+// What changed between two revisions (from the change log).
+struct Delta {
+  HeadRecord head;                 // the state the delta leads to
+  std::vector<Record> upserts;     // current bodies of records written since
+  std::vector<RecordKey> deletes;  // records deleted since
+};
+
+// `base` with `delta` applied.
+Snapshot ApplyDelta(const Snapshot& base, const Delta& delta);
 
 struct Mutation {
   RecordKey key;
@@ -103,6 +118,11 @@ class StateStore {
   // Head plus all records, consistent as of the returned head revision.
   virtual Result<Snapshot> LoadSnapshot() = 0;
 
+  // The records changed after `revision`, consistent as of the returned head.
+  // NotFound when the change log no longer reaches back that far (the caller
+  // then loads a full snapshot).
+  virtual Result<Delta> LoadChangesSince(uint64_t revision) = 0;
+
   // Applies the mutations atomically iff the head is still at
   // expected_revision; returns the new revision (expected + 1). A moved head
   // is kConflict; records over the size limit or too many items are
@@ -114,6 +134,14 @@ class StateStore {
 
 // Checks shared by every backend before a commit touches anything.
 Status ValidateCommit(const CommitRequest& request);
+
+// The change-log entry of a commit: which keys it wrote or deleted.
+std::string EncodeChangeLog(const CommitRequest& request);
+Result<std::vector<std::pair<RecordKey, bool>>> DecodeChangeLog(const std::string& entry);  // (key, deleted)
+
+// Folds log entries (oldest first) into the set of keys to fetch and delete.
+void FoldChangeLog(const std::vector<std::pair<RecordKey, bool>>& entry,
+                   std::map<RecordKey, bool>& changed);
 
 // Opens the store for a server: identity check, then head creation when empty.
 Result<HeadRecord> OpenOrCreate(StateStore& store, int64_t now_unix);

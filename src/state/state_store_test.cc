@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "state/memory_store.h"
@@ -146,10 +147,13 @@ TEST_P(StateStoreTest, StaleCommitIsAConflictAndWritesNothing) {
 TEST_P(StateStoreTest, OversizedOrTooLargeCommitsAreRefusedBeforeWriting) {
   Open(*store_);
   CommitRequest many{0, {}};
-  for (int i = 0; i < 25; ++i) many.mutations.push_back(Mutation::Put({"auth_token", std::to_string(i)}, "t"));
+  for (size_t i = 0; i <= kMaxCommitRecords; ++i) {
+    many.mutations.push_back(Mutation::Put({"auth_token", std::to_string(i)}, "t"));
+  }
   EXPECT_EQ(store_->Commit(many).status().code(), ErrorCode::kInvalidArgument);
-  many.mutations.pop_back();  // 24 records + head = 25 items: allowed
-  EXPECT_TRUE(store_->Commit(many).ok());
+  many.mutations.pop_back();  // 22 records + log + log trim + head = 25 items: allowed
+  auto ok = store_->Commit(many);
+  EXPECT_TRUE(ok.ok()) << ok.status().ToString();
 
   auto big = store_->Commit({1, {Mutation::Put({"tee_blob", "current"}, std::string(401 * 1024, 'x'))}});
   EXPECT_EQ(big.status().code(), ErrorCode::kTooLarge);
@@ -237,6 +241,55 @@ TEST_P(StateStoreTest, RacingIncrementsLoseNoUpdate) {
   EXPECT_EQ(snap->Find({"counter", "n"})->body, std::to_string(kWriters * kEach));
   EXPECT_EQ(snap->head.revision, static_cast<uint64_t>(kWriters * kEach));
   RecordProperty("conflicts", conflicts.load());
+}
+
+TEST_P(StateStoreTest, ChangesSinceARevisionAreExactlyWhatWasCommitted) {
+  Open(*store_);
+  ASSERT_TRUE(store_->Commit({0, {Mutation::Put({"auth_token", "a"}, "a1"), Mutation::Put({"auth_token", "b"}, "b1"),
+                                  Mutation::Put({"auth_token", "c"}, "c1")}}).ok());
+  ASSERT_TRUE(store_->Commit({1, {Mutation::Put({"auth_token", "a"}, "a2"), Mutation::Delete({"auth_token", "b"})}}).ok());
+  ASSERT_TRUE(store_->Commit({2, {Mutation::Put({"auth_policy", "p"}, "p1"), Mutation::Delete({"auth_token", "a"})}}).ok());
+
+  auto other = backend_->NewClient();
+  auto d = other->LoadChangesSince(1);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->head.revision, 3u);
+  ASSERT_EQ(d->upserts.size(), 1u);
+  EXPECT_EQ(d->upserts[0].key, (RecordKey{"auth_policy", "p"}));
+  EXPECT_EQ(d->upserts[0].revision, 3u);
+  std::set<RecordKey> deleted(d->deletes.begin(), d->deletes.end());
+  EXPECT_EQ(deleted, (std::set<RecordKey>{{"auth_token", "a"}, {"auth_token", "b"}}));
+
+  // Applying the delta to the old snapshot gives the new snapshot.
+  Snapshot at1;
+  at1.head = d->head;
+  at1.head.revision = 1;
+  at1.records[{"auth_token", "a"}] = {{"auth_token", "a"}, 1, "a1"};
+  at1.records[{"auth_token", "b"}] = {{"auth_token", "b"}, 1, "b1"};
+  at1.records[{"auth_token", "c"}] = {{"auth_token", "c"}, 1, "c1"};
+  Snapshot applied = ApplyDelta(at1, *d);
+  auto full = other->LoadSnapshot();
+  ASSERT_TRUE(full.ok());
+  ASSERT_EQ(applied.records.size(), full->records.size());
+  for (const auto& [k, r] : full->records) {
+    ASSERT_NE(applied.Find(k), nullptr) << k.ToString();
+    EXPECT_EQ(applied.Find(k)->body, r.body);
+  }
+
+  auto none = other->LoadChangesSince(3);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->upserts.empty() && none->deletes.empty());
+}
+
+TEST_P(StateStoreTest, ChangesBeyondTheLogWindowAreNotFound) {
+  Open(*store_);
+  for (uint64_t rev = 0; rev < kChangeLogWindow + 3; ++rev) {
+    ASSERT_TRUE(store_->Commit({rev, {Mutation::Put({"seal_epoch", "current"}, std::to_string(rev))}}).ok());
+  }
+  EXPECT_EQ(store_->LoadChangesSince(1).status().code(), ErrorCode::kNotFound);
+  auto recent = store_->LoadChangesSince(kChangeLogWindow);
+  ASSERT_TRUE(recent.ok()) << recent.status().ToString();
+  ASSERT_EQ(recent->upserts.size(), 1u);
 }
 
 TEST_P(StateStoreTest, StatsCountRequests) {
