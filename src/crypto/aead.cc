@@ -22,8 +22,22 @@ std::string BindingAad(const Binding& b) {
 
 Result<std::string> AeadSeal(const SecretBytes& key, std::string_view plaintext,
                              const Binding& binding) {
+  return AeadSealRaw(key, plaintext, BindingAad(binding));
+}
+
+Result<SecretBytes> AeadOpen(const SecretBytes& key, std::string_view sealed,
+                             const Binding& binding) {
+  auto r = AeadOpenRaw(key, sealed, BindingAad(binding));
+  if (!r.ok()) {
+    return Status::Corruption("cannot open " + binding.Describe() +
+                              ": wrong key, altered data, or a value from another row or table");
+  }
+  return r;
+}
+
+Result<std::string> AeadSealRaw(const SecretBytes& key, std::string_view plaintext,
+                                std::string_view aad) {
   if (key.size() != kAeadKeyBytes) return Status::Internal("AEAD key must be 32 bytes");
-  const std::string aad = BindingAad(binding);
   std::string out(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + plaintext.size() +
                       crypto_aead_xchacha20poly1305_ietf_ABYTES,
                   '\0');
@@ -37,15 +51,12 @@ Result<std::string> AeadSeal(const SecretBytes& key, std::string_view plaintext,
   return out;
 }
 
-Result<SecretBytes> AeadOpen(const SecretBytes& key, std::string_view sealed,
-                             const Binding& binding) {
+Result<SecretBytes> AeadOpenRaw(const SecretBytes& key, std::string_view sealed,
+                                std::string_view aad) {
   if (key.size() != kAeadKeyBytes) return Status::Internal("AEAD key must be 32 bytes");
   constexpr size_t kOverhead =
       crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
-  if (sealed.size() < kOverhead) {
-    return Status::Corruption("sealed value for " + binding.Describe() + " is truncated");
-  }
-  const std::string aad = BindingAad(binding);
+  if (sealed.size() < kOverhead) return Status::Corruption("sealed value is truncated");
   SecretBytes out(sealed.size() - kOverhead);
   const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
   unsigned long long mlen = 0;
@@ -53,8 +64,7 @@ Result<SecretBytes> AeadOpen(const SecretBytes& key, std::string_view sealed,
           out.data(), &mlen, nullptr, nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
           sealed.size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
           reinterpret_cast<const unsigned char*>(aad.data()), aad.size(), nonce, key.data()) != 0) {
-    return Status::Corruption("cannot open " + binding.Describe() +
-                              ": wrong key, altered data, or a value from another row or table");
+    return Status::Corruption("authentication failed");
   }
   return out;
 }

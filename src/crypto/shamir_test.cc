@@ -90,6 +90,9 @@ TEST(Shamir, BadParametersAreRefused) {
 
 // libgfshare is an independent implementation over the same field.
 TEST(Shamir, SharesInteroperateWithLibgfshare) {
+  // libgfshare takes its randomness (coefficients, scrubbing) from a hook the
+  // application must set.
+  gfshare_fill_rand = [](unsigned char* buf, unsigned int n) { randombytes_buf(buf, n); };
   SecretBytes secret = SecretBytes::Random(32);
   // Ours -> libgfshare.
   auto ours = ShamirSplit(secret, 5, 3);

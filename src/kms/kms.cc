@@ -1,0 +1,107 @@
+#include "kms/kms.h"
+
+#include <ctime>
+
+namespace cc::kms {
+
+Result<std::string> ProviderOf(const std::string& uri) {
+  if (uri.rfind("arn:aws:kms:", 0) == 0 || uri.rfind("arn:aws-", 0) == 0) return std::string("aws");
+  if (uri.rfind("pkcs11:", 0) == 0) return std::string("pkcs11");
+  if (uri.rfind("local:", 0) == 0 && uri.size() > 6) return std::string("local");
+  return Status::InvalidArgument("KMS key '" + uri +
+                                 "' is not an AWS KMS ARN, a pkcs11: URI or a local:NAME key");
+}
+
+std::string ContextAad(const std::string& key_uri, const EncryptionContext& context) {
+  std::string out = "cc-kms-context-v1";
+  auto add = [&out](const std::string& v) {
+    uint32_t n = static_cast<uint32_t>(v.size());
+    for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+    out += v;
+  };
+  add(key_uri);
+  for (const auto& [k, v] : context) {  // std::map: sorted by key
+    add(k);
+    add(v);
+  }
+  return out;
+}
+
+void KmsRouter::SetProvider(const std::string& name, std::unique_ptr<Kms> provider) {
+  std::lock_guard<std::mutex> l(providers_mu_);
+  providers_[name] = std::move(provider);
+}
+
+void KmsRouter::SetProviderFactory(const std::string& name, Factory factory) {
+  std::lock_guard<std::mutex> l(providers_mu_);
+  factories_[name] = std::move(factory);
+}
+
+Result<Kms*> KmsRouter::Route(const std::string& key_uri) {
+  CC_ASSIGN_OR_RETURN(std::string name, ProviderOf(key_uri));
+  std::lock_guard<std::mutex> l(providers_mu_);
+  auto it = providers_.find(name);
+  if (it != providers_.end()) return it->second.get();
+  auto f = factories_.find(name);
+  if (f == factories_.end()) {
+    return Status::FailedPrecondition("KMS key '" + key_uri + "' needs the '" + name +
+                                      "' provider, which is not configured (kms." + name + ")");
+  }
+  auto made = f->second();
+  if (!made.ok()) return made.status().WithContext("KMS key " + key_uri);
+  Kms* raw = made->get();
+  providers_[name] = std::move(*made);
+  return raw;
+}
+
+Status KmsRouter::CheckKeyUri(const std::string& key_uri) { return Route(key_uri).status(); }
+
+void KmsRouter::Record(const std::string& key_uri, const Status& st) {
+  std::lock_guard<std::mutex> l(mu_);
+  KeyHealth& h = health_[key_uri];
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  h.last_used = now;
+  // Outages and denials make a key unhealthy; a ciphertext that does not
+  // open is a data problem, not the key's.
+  bool key_problem = !st.ok() && st.code() != ErrorCode::kCorruption &&
+                     st.code() != ErrorCode::kInvalidArgument;
+  if (key_problem) {
+    if (h.healthy) h.unhealthy_since = now;
+    h.healthy = false;
+    h.last_error = st.message();
+  } else if (st.ok()) {
+    h.healthy = true;
+    h.unhealthy_since = 0;
+  }
+}
+
+Result<std::string> KmsRouter::Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,
+                                       const EncryptionContext& context) {
+  auto p = Route(key_uri);
+  if (!p.ok()) {
+    Record(key_uri, p.status());
+    return p.status();
+  }
+  auto r = (*p)->Encrypt(key_uri, plaintext, context);
+  Record(key_uri, r.status());
+  return r;
+}
+
+Result<crypto::SecretBytes> KmsRouter::Decrypt(const std::string& key_uri, const std::string& ciphertext,
+                                               const EncryptionContext& context) {
+  auto p = Route(key_uri);
+  if (!p.ok()) {
+    Record(key_uri, p.status());
+    return p.status();
+  }
+  auto r = (*p)->Decrypt(key_uri, ciphertext, context);
+  Record(key_uri, r.status());
+  return r;
+}
+
+std::map<std::string, KeyHealth> KmsRouter::Health() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return health_;
+}
+
+}  // namespace cc::kms
