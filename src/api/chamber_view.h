@@ -1,9 +1,15 @@
 // What the HTTP layer needs from the rest of the product. Status and health
-// are computed from the same state that gates signing.
+// are computed from the same state that gates signing. Requests and answers
+// are JSON documents (SPEC section 7); errors are Status values the API maps
+// to HTTP codes.
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
+#include "common/status.h"
 #include "seal/seal_state.h"
 
 namespace cc::api {
@@ -14,6 +20,27 @@ class ChamberView {
   virtual seal::SealState State() const = 0;
   // The whole `GET /api/v1/chamber/status` document: {"seal": …, "state_backend": …}.
   virtual nlohmann::json Status() const = 0;
+
+  // POST /api/v1/chamber/init, authorized by this replica's setup token.
+  virtual Result<nlohmann::json> Init(const std::string& setup_token, const nlohmann::json& request) = 0;
+  // POST /api/v1/chamber/register, authorized by the operator's registration token.
+  virtual Result<nlohmann::json> Register(const std::string& registration_token,
+                                          const nlohmann::json& request) = 0;
+  // GET /api/v1/chamber/unseal/challenge?operator=NAME
+  virtual Result<nlohmann::json> Challenge(const std::string& operator_name) = 0;
+  // POST /api/v1/chamber/unseal with an operator secret (quorum mode).
+  virtual Result<nlohmann::json> Unseal(const nlohmann::json& request) = 0;
+  // POST /api/v1/chamber/unseal {"resume": true} (KMS-only mode, lifts an
+  // operator seal). `authorized` means the caller presented a chamber_seal
+  // token; otherwise the request must carry the logged one-time token.
+  virtual Result<nlohmann::json> Resume(bool authorized, const nlohmann::json& request) = 0;
+  // POST /api/v1/chamber/seal (chamber_seal scope).
+  virtual Result<nlohmann::json> Seal(const nlohmann::json& request) = 0;
+  // POST /api/v1/chamber/root-token (operator quorum or a logged one-time token).
+  virtual Result<nlohmann::json> RootToken(const nlohmann::json& request) = 0;
+
+  // Runtime tokens (management tokens): the scopes they grant, or nullopt.
+  virtual std::optional<std::vector<std::string>> RuntimeTokenScopes(const std::string& token) const = 0;
 };
 
 }  // namespace cc::api

@@ -156,6 +156,96 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
                   {"seal", std::string(seal::SealStateName(state))}});
   });
 
+  // Parses a JSON body; an empty body is {}. False (and a 400) when malformed.
+  auto parse_body = [](const httplib::Request& req, httplib::Response& res, json& out) {
+    if (req.body.empty()) {
+      out = json::object();
+      return true;
+    }
+    out = json::parse(req.body, nullptr, false);
+    if (out.is_discarded() || !out.is_object()) {
+      SendError(res, 400, "bad_request", "request body is not a JSON object");
+      return false;
+    }
+    return true;
+  };
+  auto reply = [](httplib::Response& res, const Result<json>& r) {
+    if (r.ok()) {
+      SendJson(res, 200, *r);
+    } else {
+      SendStatusError(res, r.status());
+    }
+  };
+  auto bearer = [](const httplib::Request& req) {
+    auto t = auth::ParseAuthorization(req.get_header_value("Authorization"));
+    return t ? t->token : std::string();
+  };
+
+  server.Post("/api/v1/chamber/init", [this, parse_body, reply, bearer](const httplib::Request& req,
+                                                                        httplib::Response& res) {
+    json body;
+    if (!parse_body(req, res, body)) return;
+    auto r = chamber_.Init(bearer(req), body);
+    if (!r.ok() && r.status().code() == ErrorCode::kUnauthenticated) {
+      metrics_.Inc("containment_auth_rejections_total");
+    }
+    reply(res, r);
+  });
+  server.Post("/api/v1/chamber/register", [this, parse_body, reply, bearer](const httplib::Request& req,
+                                                                            httplib::Response& res) {
+    json body;
+    if (!parse_body(req, res, body)) return;
+    std::string token = bearer(req);
+    if (token.empty()) token = body.value("registration_token", "");
+    auto r = chamber_.Register(token, body);
+    if (!r.ok() && r.status().code() == ErrorCode::kUnauthenticated) {
+      metrics_.Inc("containment_auth_rejections_total");
+    }
+    reply(res, r);
+  });
+  server.Get("/api/v1/chamber/unseal/challenge", [this, reply](const httplib::Request& req,
+                                                               httplib::Response& res) {
+    if (!req.has_param("operator")) {
+      SendError(res, 400, "bad_request", "the 'operator' query parameter is required");
+      return;
+    }
+    reply(res, chamber_.Challenge(req.get_param_value("operator")));
+  });
+  server.Post("/api/v1/chamber/unseal", [this, parse_body, reply](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+    json body;
+    if (!parse_body(req, res, body)) return;
+    if (body.value("resume", false)) {
+      bool authorized = !req.get_header_value("Authorization").empty() &&
+                        authorizer_.Check(req.get_header_value("Authorization"), "chamber_seal").ok();
+      reply(res, chamber_.Resume(authorized, body));
+      return;
+    }
+    reply(res, chamber_.Unseal(body));
+  });
+  server.Post("/api/v1/chamber/seal", [this, authorize, parse_body, reply](const httplib::Request& req,
+                                                                           httplib::Response& res) {
+    if (!authorize(req, res, "chamber_seal")) return;
+    json body;
+    if (!parse_body(req, res, body)) return;
+    reply(res, chamber_.Seal(body));
+  });
+  server.Post("/api/v1/chamber/root-token", [this, parse_body, reply](const httplib::Request& req,
+                                                                      httplib::Response& res) {
+    json body;
+    if (!parse_body(req, res, body)) return;
+    reply(res, chamber_.RootToken(body));
+  });
+  // Specified but not part of this build yet (rotation, Auth API, TEE blob).
+  for (const char* pattern : {R"(/api/v1/chamber/rotate/.*)", R"(/api/v1/chamber/auth/.*)",
+                              R"(/api/v1/chamber/tee/blob)"}) {
+    auto not_yet = [](const httplib::Request& req, httplib::Response& res) {
+      SendError(res, 501, "not_implemented", req.path + " is not available in this build yet");
+    };
+    server.Post(pattern, not_yet);
+    server.Get(pattern, not_yet);
+  }
+
   server.Get("/api/v1/chamber/status",
              [this, authorize](const httplib::Request& req, httplib::Response& res) {
                if (!authorize(req, res, "chamber_status")) return;

@@ -69,7 +69,17 @@ Status Authorizer::Check(std::string_view header, std::string_view scope,
     bool eq = crypto::ConstantTimeEquals(hash, p.token_hash);
     if (eq && !match) match = &p;
   }
-  if (!match) return Status::Unauthenticated("invalid token");
+  if (!match) {
+    std::optional<std::vector<std::string>> scopes;
+    if (runtime_) scopes = runtime_(presented->token);
+    if (!scopes) return Status::Unauthenticated("invalid token");
+    if (who) *who = "runtime-token";
+    if (std::find(scopes->begin(), scopes->end(), scope) == scopes->end() &&
+        std::find(scopes->begin(), scopes->end(), "*") == scopes->end()) {
+      return Status::PermissionDenied("this token does not allow scope '" + std::string(scope) + "'");
+    }
+    return Status::Ok();
+  }
   // Basic auth: a username that names a static policy must be that token's policy.
   if (presented->username) {
     bool names_policy = std::any_of(policies_.begin(), policies_.end(),

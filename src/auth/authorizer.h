@@ -4,6 +4,7 @@
 // constant time.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,11 @@ class Authorizer {
 
   bool HasStaticPolicies() const { return !policies_.empty(); }
 
+  // Runtime tokens (management tokens stored as keyed hashes in the state
+  // backend): given a presented token, the scopes it grants or nullopt.
+  using RuntimeLookup = std::function<std::optional<std::vector<std::string>>(const std::string&)>;
+  void SetRuntimeLookup(RuntimeLookup lookup) { runtime_ = std::move(lookup); }
+
  private:
   struct Policy {
     std::string name;
@@ -45,6 +51,7 @@ class Authorizer {
   std::string hash_key_;
   std::vector<Policy> policies_;
   std::vector<std::string> unauthenticated_scopes_;
+  RuntimeLookup runtime_;
 };
 
 }  // namespace cc::auth

@@ -20,7 +20,7 @@ void Add(std::vector<Finding>& out, Finding::Level l, const char* check, std::st
 std::optional<state::Snapshot> CheckIdentity(const config::Config& config, std::vector<Finding>& out) {
   const char* check = "table identity";
   auto store = state::MakeStore(config.signer_state, *SystemClock::Get(),
-                                {true, config::ProcessEnvironment()});
+                                {true, config::ProcessEnvironment(), nullptr});
   if (!store.ok()) {
     Add(out, Finding::kFail, check, store.status().message());
     return std::nullopt;

@@ -13,6 +13,7 @@
 #include "common/process.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "kms/kms_factory.h"
 #include "seal/chamber.h"
 #include "state/refresher.h"
 #include "state/store_factory.h"
@@ -64,7 +65,9 @@ int RunServer(const ServerArgs& args) {
   Clock& clock = *SystemClock::Get();
 
   // The state backend: identity check (wrong-table guard), head, first load.
-  auto store = state::MakeStore(state_cfg, clock, {false, config::ProcessEnvironment()});
+  auto aws_credentials =
+      std::make_shared<aws::DefaultCredentialChain>(config::ProcessEnvironment(), clock);
+  auto store = state::MakeStore(state_cfg, clock, {false, config::ProcessEnvironment(), aws_credentials});
   if (!store.ok()) return StartupError(store.status());
   state::StoreInfo info = (*store)->Info();
   auto head = state::OpenOrCreate(**store, clock.NowUnixSeconds());
@@ -86,20 +89,13 @@ int RunServer(const ServerArgs& args) {
   }
   refresher.Start();
 
-  seal::Chamber chamber([&refresher, info] {
-    state::RefreshStatus h = refresher.Health();
-    nlohmann::json j = {{"backend", info.backend},
-                        {"chamber_id", h.chamber_id},
-                        {"revision", h.revision},
-                        {"last_refresh_age_seconds", h.last_refresh_age_seconds},
-                        {"refresh_errors", h.refresh_errors}};
-    j[info.backend == "dynamodb" ? "table" : "path"] = info.location;
-    if (!info.region.empty()) j["region"] = info.region;
-    if (!h.last_error.empty() && h.consecutive_errors > 0) j["last_error"] = h.last_error;
-    if (h.rollback_seen) j["rollback_refused_revision"] = *h.rollback_seen;
-    if (!h.foreign_chamber_seen.empty()) j["foreign_chamber_refused"] = h.foreign_chamber_seen;
-    return j;
-  });
+  std::unique_ptr<kms::KmsRouter> kms = kms::MakeKms(config.kms, clock, aws_credentials);
+  seal::Chamber chamber(refresher, *kms, clock,
+                        {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info},
+                        &registry);
+  authorizer.SetRuntimeLookup(
+      [&chamber](const std::string& token) { return chamber.RuntimeTokenScopes(token); });
+  chamber.Start();
 
   api::ApiServer server(config, chamber, authorizer, registry);
   if (Status st = server.Start(); !st.ok()) {
@@ -107,15 +103,12 @@ int RunServer(const ServerArgs& args) {
     std::cerr << "error: " << st.message() << std::endl;
     return 1;
   }
-  registry.ClearGauge("containment_signer_state");
-  registry.Set("containment_signer_state",
-               {{"state", std::string(seal::SealStateName(chamber.State()))}}, 1);
-  registry.Set("containment_healthy", seal::CanSign(chamber.State()) ? 1 : 0);
 
   int sig = 0;
   sigwait(&signals, &sig);
   log::Info("server", "shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  chamber.Stop();
   refresher.Stop();
   log::Info("server", "stopped");
   return 0;

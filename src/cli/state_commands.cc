@@ -41,7 +41,7 @@ int Inspect(const StateArgs& a) {
   auto cfg = LoadConfig(a);
   if (!cfg.ok()) return Report(cfg.status());
   auto store = state::MakeStore(cfg->signer_state, *SystemClock::Get(),
-                                {true, config::ProcessEnvironment()});
+                                {true, config::ProcessEnvironment(), nullptr});
   if (!store.ok()) return Report(store.status());
   auto head = (*store)->CheckIdentity();
   if (!head.ok()) return Report(head.status());
@@ -124,7 +124,7 @@ int CreateTable(const StateArgs& a) {
     return Report(Status::InvalidArgument("create-table is for signer_state.backend: dynamodb"));
   }
   auto store = state::MakeStore(cfg->signer_state, *SystemClock::Get(),
-                                {false, config::ProcessEnvironment()});
+                                {false, config::ProcessEnvironment(), nullptr});
   if (!store.ok()) return Report(store.status());
   Status st = static_cast<state::DynamoDbStore&>(**store).CreateTable();
   if (!st.ok()) return Report(st);

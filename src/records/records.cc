@@ -108,7 +108,6 @@ std::string Encode(const MasterKeyMetadata& r) {
                            {"kms_shares", SharesJson(r.kms_shares)},
                            {"kms_secret_check", B64(r.kms_secret_check)},
                            {"mk_check", B64(r.mk_check)},
-                           {"share_tags", BinaryMap(r.share_tags)},
                            {"created_at", r.created_at}});
 }
 template <>
@@ -122,7 +121,6 @@ Result<MasterKeyMetadata> Decode(const std::string& body) {
     r.kms_shares = SharesFrom(j.at("kms_shares"));
     r.kms_secret_check = Unb64(j, "kms_secret_check");
     r.mk_check = Unb64(j, "mk_check");
-    r.share_tags = BinaryMapFrom(j.at("share_tags"));
     r.created_at = j.at("created_at").get<int64_t>();
     return r;
   });
@@ -350,6 +348,21 @@ Result<Manifest> Decode(const std::string& body) {
   return Guarded<Manifest>([&] {
     json j = Open(body, kManifest);
     return Manifest{j.at("revision").get<uint64_t>(), Unb64(j, "mac")};
+  });
+}
+
+}  // namespace cc::records
+
+namespace cc::records {
+
+std::string Encode(const OneTimeToken& r) {
+  return Wrap(kOneTimeToken, {{"purpose", r.purpose}, {"hash", B64(r.hash)}, {"expires_at", r.expires_at}});
+}
+template <>
+Result<OneTimeToken> Decode(const std::string& body) {
+  return Guarded<OneTimeToken>([&] {
+    json j = Open(body, kOneTimeToken);
+    return OneTimeToken{j.at("purpose").get<std::string>(), Unb64(j, "hash"), j.at("expires_at").get<int64_t>()};
   });
 }
 

@@ -26,6 +26,7 @@ inline constexpr char kUnsealProgress[] = "unseal_progress";       // id = opera
 inline constexpr char kSealEpoch[] = "seal_epoch";                 // id "current"
 inline constexpr char kRootGeneration[] = "root_generation";       // id "current"
 inline constexpr char kManifest[] = "manifest";                    // id "current"
+inline constexpr char kOneTimeToken[] = "one_time_token";          // id = purpose
 
 inline constexpr int kRecordVersion = 1;
 
@@ -46,7 +47,6 @@ struct MasterKeyMetadata {
   std::vector<KmsShare> kms_shares;
   std::string kms_secret_check;  // check value of the secret the KMS shares rebuild
   std::string mk_check;          // check value of MK
-  std::map<int, std::string> share_tags;  // share index -> keyed tag, for bad-share identification
   int64_t created_at = 0;
 };
 
@@ -151,6 +151,14 @@ struct RootGeneration {
   int64_t expires_at = 0;
 };
 
+// A one-time token the server logged (e.g. `unseal --resume` in KMS-only
+// mode); kept as a keyed hash so any replica can accept it.
+struct OneTimeToken {
+  std::string purpose;
+  std::string hash;
+  int64_t expires_at = 0;
+};
+
 // A MAC over the whole state (every other record's key and body hash), so
 // tampering, deletion, insertion or a row from another table is detected.
 struct Manifest {
@@ -170,6 +178,7 @@ std::string Encode(const UnsealProgress& r);
 std::string Encode(const SealEpoch& r);
 std::string Encode(const RootGeneration& r);
 std::string Encode(const Manifest& r);
+std::string Encode(const OneTimeToken& r);
 
 template <typename T>
 Result<T> Decode(const std::string& body);

@@ -9,12 +9,12 @@ namespace {
 
 TEST(Records, EveryKindRoundTrips) {
   MasterKeyMetadata mk{2, "quorum", 2, {{1, "local:a", std::string("\x00\x01\xff", 3)}, {2, "local:b", "ct"}},
-                       "kcheck", "mcheck", {{1, "tag1"}, {3, "tag3"}}, 1700000000};
+                       "kcheck", "mcheck", 1700000000};
   auto mk2 = Decode<MasterKeyMetadata>(Encode(mk));
   ASSERT_TRUE(mk2.ok()) << mk2.status().ToString();
   EXPECT_EQ(mk2->generation, 2u);
   EXPECT_EQ(mk2->kms_shares[0].ciphertext, std::string("\x00\x01\xff", 3));
-  EXPECT_EQ(mk2->share_tags.at(3), "tag3");
+  EXPECT_EQ(mk2->mk_check, "mcheck");
 
   QuorumConfig qc;
   qc.mode = "quorum";
@@ -54,6 +54,7 @@ TEST(Records, EveryKindRoundTrips) {
   EXPECT_EQ(Decode<RootGeneration>(Encode(rg))->progress.at("alice"), "s");
 
   EXPECT_EQ(Decode<Manifest>(Encode(Manifest{7, "mac"}))->revision, 7u);
+  EXPECT_EQ(Decode<OneTimeToken>(Encode(OneTimeToken{"unseal_resume", "h", 5}))->purpose, "unseal_resume");
 }
 
 TEST(Records, BodiesAreSelfDescribing) {

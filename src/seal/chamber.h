@@ -1,28 +1,133 @@
-// The chamber: this replica's seal state, computed from the state backend
-// plus what is in memory, and the status document built from the same state.
+// The chamber: this replica's seal state machine (SPEC 3) and the ceremonies
+// that drive it (init, register, unseal, seal, resume, root token). Every
+// replica computes its own state from the state backend (delivered by the
+// refresh loop) plus what it holds in memory; changes are atomic commits
+// conditioned on the head revision, so replicas never race each other into
+// an inconsistent state.
 #pragma once
 
 #include <atomic>
-#include <functional>
+#include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "api/chamber_view.h"
+#include "common/clock.h"
+#include "crypto/secret.h"
+#include "kms/kms.h"
+#include "metrics/metrics.h"
+#include "records/records.h"
+#include "seal/keys.h"
 #include "seal/seal_state.h"
+#include "state/refresher.h"
 
 namespace cc::seal {
 
-class Chamber : public api::ChamberView {
- public:
-  // `backend_status` supplies the "state_backend" part of the status document.
-  explicit Chamber(std::function<nlohmann::json()> backend_status);
+struct ChamberOptions {
+  int refresh_interval_seconds = 1;
+  int unseal_timeout_minutes = 30;
+  state::StoreInfo store;  // for the status document
+};
 
+class Chamber final : public api::ChamberView {
+ public:
+  Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock, ChamberOptions options,
+          metrics::Registry* metrics = nullptr);
+  ~Chamber() override;
+
+  // First reconcile (auto-unseal attempt included), then a worker that
+  // follows the refresh loop and retries the KMS with backoff.
+  void Start();
+  // Wipes every secret from memory.
+  void Stop();
+
+  // api::ChamberView
   SealState State() const override;
   nlohmann::json Status() const override;
+  Result<nlohmann::json> Init(const std::string& setup_token, const nlohmann::json& request) override;
+  Result<nlohmann::json> Register(const std::string& registration_token, const nlohmann::json& request) override;
+  Result<nlohmann::json> Challenge(const std::string& operator_name) override;
+  Result<nlohmann::json> Unseal(const nlohmann::json& request) override;
+  Result<nlohmann::json> Resume(bool authorized, const nlohmann::json& request) override;
+  Result<nlohmann::json> Seal(const nlohmann::json& request) override;
+  Result<nlohmann::json> RootToken(const nlohmann::json& request) override;
+  std::optional<std::vector<std::string>> RuntimeTokenScopes(const std::string& token) const override;
+
+  // Runs one reconcile pass now (tests; the worker does this on its own).
+  void ReconcileNow();
 
  private:
-  std::function<nlohmann::json()> backend_status_;
+  // What a snapshot says, decoded once.
+  struct View {
+    std::shared_ptr<const state::Snapshot> snap;
+    std::optional<records::QuorumConfig> config;
+    std::optional<records::MasterKeyMetadata> meta;
+    records::SealEpoch epoch;
+    std::string error;  // a record that would not decode
+  };
+  struct KeyFailure {
+    std::string key_uri;
+    std::string error;
+  };
+
+  View Decode(std::shared_ptr<const state::Snapshot> snap) const;
+  void Reconcile(const View& v);  // requires ceremony_mu_
+  void EnsureSetupToken();
+  void UpdateStateLocked(const View& v);
+  void Publish();
+
+  // Decrypts the KMS shares of `meta` in parallel and rebuilds the KMS-layer
+  // secret; records which keys failed and why.
+  Result<crypto::SecretBytes> OpenKmsLayer(const View& v);
+  // The KMS-layer secret for ceremonies: held (quorum) or opened now.
+  Result<crypto::SecretBytes> KmsLayerSecret(const View& v);
+  cc::Status VerifyManifest(const View& v, const crypto::SecretBytes& layer_secret) const;
+  // Commits `mutations` plus a fresh manifest, conditioned on v's revision.
+  Result<uint64_t> CommitWithManifest(const View& v, const crypto::SecretBytes& layer_secret,
+                                      std::vector<state::Mutation> mutations);
+  void TryCollectQuorum(const View& v);
+  void CleanupProgress(const View& v);
+  Result<crypto::SecretBytes> OpenOperatorShare(const View& v, const records::OperatorCredential& cred,
+                                                const nlohmann::json& secret, const LayerKeys& keys) const;
+  std::vector<records::UnsealProgress> LiveProgress(const View& v) const;
+  void WipeMasterKeyLocked(const std::string& why);
+  Result<nlohmann::json> IssueManagementToken(const View& v, const crypto::SecretBytes& layer_secret,
+                                              std::vector<state::Mutation> extra, const std::string& why);
+  void WorkerLoop();
+
+  state::Refresher& refresher_;
+  kms::KmsRouter& kms_;
+  Clock& clock_;
+  ChamberOptions options_;
+  metrics::Registry* metrics_;
+
+  // Serializes ceremonies and reconcile passes on this replica.
+  mutable std::mutex ceremony_mu_;
+
+  // Guarded by mu_: what this replica holds in memory.
   mutable std::mutex mu_;
+  std::optional<crypto::SecretBytes> master_key_;
+  std::optional<crypto::SecretBytes> layer_secret_;  // quorum mode only: the outer key
+  uint64_t unsealed_epoch_ = 0;
   SealState state_ = SealState::kUninitialized;
+  std::string setup_token_hash_;
+  std::vector<KeyFailure> kms_failures_;
+  std::vector<uint8_t> bad_shares_;
+  std::string integrity_error_;
+  std::string last_unseal_error_;
+  std::shared_ptr<const state::Snapshot> view_snap_;  // the snapshot state_ was computed from
+  std::optional<int64_t> quorum_reached_at_;
+  std::chrono::steady_clock::time_point next_kms_attempt_{};
+  int kms_attempts_failed_ = 0;
+
+  std::mutex worker_mu_;
+  std::condition_variable worker_cv_;
+  bool worker_wake_ = false;
+  bool stopping_ = false;
+  std::thread worker_;
 };
 
 }  // namespace cc::seal

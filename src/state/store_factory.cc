@@ -19,7 +19,8 @@ Result<std::unique_ptr<StateStore>> MakeStore(const config::SignerStateConfig& c
     return std::unique_ptr<StateStore>(std::move(store));
   }
   if (config.backend == "dynamodb") {
-    auto creds = std::make_shared<aws::DefaultCredentialChain>(options.environment, clock);
+    std::shared_ptr<aws::CredentialsProvider> creds = options.credentials;
+    if (!creds) creds = std::make_shared<aws::DefaultCredentialChain>(options.environment, clock);
     auto client = std::make_unique<aws::JsonClient>(aws::DynamoDbService(), config.region,
                                                     config.endpoint_url, creds, clock);
     return std::unique_ptr<StateStore>(new DynamoDbStore(config.table, std::move(client)));
