@@ -19,16 +19,23 @@ constexpr char kMagic[] = "cclk1";
 Result<std::unique_ptr<LocalKms>> LocalKms::Open(const std::string& key_file) {
   int fd = open(key_file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) {
+    // Write a temp file, then link() it into place: several replicas starting
+    // together agree on one key, and nobody reads a half-written file.
     crypto::SecretBytes fresh = crypto::SecretBytes::Random(32);
-    fd = open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    std::string tmp = key_file + ".tmp-" + std::to_string(getpid());
+    int w = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (w < 0) {
       return Status::Unavailable("kms.local.key_file: cannot create " + key_file + ": " + strerror(errno));
     }
-    bool ok = write(fd, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size()) && fsync(fd) == 0;
-    close(fd);
+    bool ok = write(w, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size()) && fsync(w) == 0;
+    close(w);
+    bool created = ok && link(tmp.c_str(), key_file.c_str()) == 0;
+    unlink(tmp.c_str());
     if (!ok) return Status::Unavailable("kms.local.key_file: cannot write " + key_file);
-    log::Warn("kms", "created a local development KMS key file; anyone who can read it can unseal",
-              {{"key_file", key_file}});
+    if (created) {
+      log::Warn("kms", "created a local development KMS key file; anyone who can read it can unseal",
+                {{"key_file", key_file}});
+    }
     fd = open(key_file.c_str(), O_RDONLY | O_CLOEXEC);
   }
   if (fd < 0) return Status::Unavailable("kms.local.key_file: cannot read " + key_file + ": " + strerror(errno));

@@ -16,9 +16,13 @@ using records::kQuorumConfig;
 using records::kSealEpoch;
 using records::kUnsealProgress;
 
-Chamber::Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock, ChamberOptions options,
-                 metrics::Registry* metrics)
-    : refresher_(refresher), kms_(kms), clock_(clock), options_(std::move(options)), metrics_(metrics) {}
+Chamber::Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock,
+                 ChamberOptions options, metrics::Registry* metrics)
+    : refresher_(refresher),
+      kms_(kms),
+      clock_(clock),
+      options_(std::move(options)),
+      metrics_(metrics) {}
 
 Chamber::~Chamber() { Stop(); }
 
@@ -55,6 +59,20 @@ void Chamber::WorkerLoop() {
     l.unlock();
     ReconcileNow();
     l.lock();
+  }
+}
+
+Result<json> Chamber::Ceremony(const std::function<Result<json>()>& once) {
+  // Act on the latest state (one head read), and when another replica
+  // commits in between, re-read and try again: the operator should not have
+  // to care which replica the load balancer picked.
+  for (int attempt = 0;; ++attempt) {
+    refresher_.RefreshOnce();
+    Result<json> r = once();
+    if (r.ok() || attempt == 2 || r.status().code() != ErrorCode::kConflict ||
+        r.status().message().rfind(kCommitRace, 0) != 0) {
+      return r;
+    }
   }
 }
 
@@ -121,7 +139,8 @@ Result<crypto::SecretBytes> Chamber::OpenKmsLayer(const View& v) {
   std::vector<std::future<Result<crypto::SecretBytes>>> futures;
   for (const auto& s : meta.kms_shares) {
     futures.push_back(std::async(std::launch::async, [this, &s, &chamber, &record] {
-      return kms_.Decrypt(s.key_uri, s.ciphertext, KmsContext(chamber, record, "share/" + std::to_string(s.index)));
+      return kms_.Decrypt(s.key_uri, s.ciphertext,
+                          KmsContext(chamber, record, "share/" + std::to_string(s.index)));
     }));
   }
   std::vector<crypto::Share> shares;
@@ -134,7 +153,8 @@ Result<crypto::SecretBytes> Chamber::OpenKmsLayer(const View& v) {
       failures.push_back({meta.kms_shares[i].key_uri, r.status().message()});
     }
   }
-  auto rebuilt = crypto::CombineVerified(shares, meta.kms_threshold, chamber, kKmsLayerLabel, meta.kms_secret_check);
+  auto rebuilt = crypto::CombineVerified(shares, meta.kms_threshold, chamber, kKmsLayerLabel,
+                                         meta.kms_secret_check);
   {
     std::lock_guard<std::mutex> l(mu_);
     kms_failures_ = failures;
@@ -144,8 +164,9 @@ Result<crypto::SecretBytes> Chamber::OpenKmsLayer(const View& v) {
     log::Warn("seal", "KMS key unavailable", {{"key", f.key_uri}, {"error", f.error}});
   }
   if (!rebuilt.ok()) {
-    std::string msg = std::to_string(shares.size()) + " of " + std::to_string(meta.kms_shares.size()) +
-                      " KMS keys answered; " + std::to_string(meta.kms_threshold) + " are needed";
+    std::string msg = std::to_string(shares.size()) + " of " +
+                      std::to_string(meta.kms_shares.size()) + " KMS keys answered; " +
+                      std::to_string(meta.kms_threshold) + " are needed";
     if (rebuilt.status().code() != ErrorCode::kFailedPrecondition) msg = rebuilt.status().message();
     return cc::Status::Unavailable(msg);
   }
@@ -181,12 +202,14 @@ cc::Status Chamber::VerifyManifest(const View& v, const crypto::SecretBytes& lay
   LayerKeys keys = LayerKeys::From(layer_secret);
   std::string mac = ManifestMac(keys.manifest_mac, v.snap->head.chamber_id, m->revision, bodies);
   if (!crypto::ConstantTimeEquals(mac, m->mac)) {
-    return cc::Status::Corruption("state integrity: the records do not match the manifest (a record was "
-                              "altered, added, removed or copied from elsewhere)");
+    return cc::Status::Corruption(
+        "state integrity: the records do not match the manifest (a record was "
+        "altered, added, removed or copied from elsewhere)");
   }
   if (m->revision != v.snap->head.revision) {
-    return cc::Status::Corruption("state integrity: the manifest is for revision " + std::to_string(m->revision) +
-                              " but the head is at " + std::to_string(v.snap->head.revision));
+    return cc::Status::Corruption("state integrity: the manifest is for revision " +
+                                  std::to_string(m->revision) + " but the head is at " +
+                                  std::to_string(v.snap->head.revision));
   }
   return cc::Status::Ok();
 }
@@ -204,12 +227,12 @@ Result<uint64_t> Chamber::CommitWithManifest(const View& v, const crypto::Secret
   }
   const uint64_t rev = v.snap->head.revision + 1;
   LayerKeys keys = LayerKeys::From(layer_secret);
-  records::Manifest manifest{rev, ManifestMac(keys.manifest_mac, v.snap->head.chamber_id, rev, bodies)};
+  records::Manifest manifest{rev,
+                             ManifestMac(keys.manifest_mac, v.snap->head.chamber_id, rev, bodies)};
   mutations.push_back(state::Mutation::Put({kManifest, "current"}, records::Encode(manifest)));
   auto r = refresher_.Commit({v.snap->head.revision, std::move(mutations)});
   if (!r.ok() && r.status().code() == ErrorCode::kConflict) {
-    return cc::Status::Conflict("another replica changed the chamber at the same time; retry (" +
-                            r.status().message() + ")");
+    return cc::Status::Conflict(std::string(kCommitRace) + " (" + r.status().message() + ")");
   }
   return r;
 }
@@ -242,7 +265,8 @@ void Chamber::TryCollectQuorum(const View& v) {
   std::map<uint8_t, std::string> names;
   for (const auto& p : progress) {
     const state::RecordKey key{kUnsealProgress, p.operator_name};
-    auto share = crypto::AeadOpen(keys.progress_wrap, p.wrapped_share, BindingFor(v.snap->head.chamber_id, key, "share"));
+    auto share = crypto::AeadOpen(keys.progress_wrap, p.wrapped_share,
+                                  BindingFor(v.snap->head.chamber_id, key, "share"));
     if (!share.ok()) {
       log::Error("seal", "unseal progress does not open", {{"operator", p.operator_name}});
       continue;
@@ -256,7 +280,8 @@ void Chamber::TryCollectQuorum(const View& v) {
   if (!mk.ok()) {
     std::lock_guard<std::mutex> l(mu_);
     if (last_unseal_error_ != mk.status().message()) {
-      log::Error("seal", "operator shares do not rebuild the master key", {{"error", mk.status().message()}});
+      log::Error("seal", "operator shares do not rebuild the master key",
+                 {{"error", mk.status().message()}});
     }
     last_unseal_error_ = mk.status().message();
     return;
@@ -272,12 +297,15 @@ void Chamber::TryCollectQuorum(const View& v) {
     last_unseal_error_.clear();
   }
   log::Info("seal", "unsealed by operator quorum",
-            {{"operators", std::to_string(progress.size())}, {"threshold", std::to_string(v.config->operator_threshold)}});
+            {{"operators", std::to_string(progress.size())},
+             {"threshold", std::to_string(v.config->operator_threshold)}});
   if (metrics_) metrics_->Inc("containment_chamber_unseal_total");
   if (v.epoch.sealed) {
     // A fresh quorum lifts an operator seal for every replica.
-    records::SealEpoch lifted{v.epoch.epoch, false, clock_.NowUnixSeconds(), "lifted by operator quorum"};
-    auto r = CommitWithManifest(v, layer, {state::Mutation::Put({kSealEpoch, "current"}, records::Encode(lifted))});
+    records::SealEpoch lifted{v.epoch.epoch, false, clock_.NowUnixSeconds(),
+                              "lifted by operator quorum"};
+    auto r = CommitWithManifest(
+        v, layer, {state::Mutation::Put({kSealEpoch, "current"}, records::Encode(lifted))});
     if (!r.ok() && r.status().code() != ErrorCode::kConflict) {
       log::Warn("seal", "could not record the lifted seal", {{"error", r.status().message()}});
     }
@@ -315,7 +343,8 @@ void Chamber::Reconcile(const View& v) {
   if (!v.snap) return;
   if (!v.error.empty()) {
     std::lock_guard<std::mutex> l(mu_);
-    if (integrity_error_ != v.error) log::Error("seal", "state record unreadable; staying sealed", {{"error", v.error}});
+    if (integrity_error_ != v.error)
+      log::Error("seal", "state record unreadable; staying sealed", {{"error", v.error}});
     integrity_error_ = v.error;
     WipeMasterKeyLocked("unreadable state");
     UpdateStateLocked(v);
@@ -364,7 +393,8 @@ void Chamber::Reconcile(const View& v) {
       }
     } else {
       if (verified.code() == ErrorCode::kCorruption) {
-        if (integrity_error_ != verified.message()) log::Error("seal", "refusing to unseal", {{"error", verified.message()}});
+        if (integrity_error_ != verified.message())
+          log::Error("seal", "refusing to unseal", {{"error", verified.message()}});
         integrity_error_ = verified.message();
       }
       last_unseal_error_ = verified.message();
@@ -382,7 +412,8 @@ void Chamber::Reconcile(const View& v) {
     if (layer && view_snap_ != v.snap) {
       cc::Status st = VerifyManifest(v, *layer);
       if (!st.ok()) {
-        if (integrity_error_ != st.message()) log::Error("seal", "state integrity check failed; sealing", {{"error", st.message()}});
+        if (integrity_error_ != st.message())
+          log::Error("seal", "state integrity check failed; sealing", {{"error", st.message()}});
         integrity_error_ = st.message();
         WipeMasterKeyLocked("state integrity check failed");
         UpdateStateLocked(v);
@@ -413,7 +444,8 @@ void Chamber::UpdateStateLocked(const View& v) {
   } else if (v.config->mode == "quorum" && !v.config->AllRegistered()) {
     s = SealState::kAwaitingRegistration;
   } else if (master_key_) {
-    s = v.snap && v.snap->Find({kQuorumConfig, "staged"}) ? SealState::kAwaitingRotation : SealState::kUnsealed;
+    s = v.snap && v.snap->Find({kQuorumConfig, "staged"}) ? SealState::kAwaitingRotation
+                                                          : SealState::kUnsealed;
   } else if (v.epoch.sealed || !integrity_error_.empty()) {
     s = SealState::kSealed;
   } else if (v.config->mode == "quorum" && layer_secret_) {
@@ -422,11 +454,14 @@ void Chamber::UpdateStateLocked(const View& v) {
     s = SealState::kSealed;
   }
   view_snap_ = v.snap;
-  if (s == state_) return;
-  log::Info("seal", "state changed",
-            {{"from", std::string(SealStateName(state_))}, {"to", std::string(SealStateName(s))}});
+  if (s == state_ && state_published_) return;
+  if (s != state_) {
+    log::Info("seal", "state changed",
+              {{"from", std::string(SealStateName(state_))}, {"to", std::string(SealStateName(s))}});
+  }
   if (metrics_ && s == SealState::kSealed && CanSign(state_)) metrics_->Inc("containment_chamber_seal_total");
   state_ = s;
+  state_published_ = true;
   if (metrics_) {
     metrics_->ClearGauge("containment_signer_state");
     metrics_->Set("containment_signer_state", {{"state", std::string(SealStateName(s))}}, 1);
@@ -451,7 +486,8 @@ json Chamber::Status() const {
     const bool quorum = v.config->mode == "quorum";
     seal["type"] = v.config->mode;
     seal["t"] = quorum ? v.config->operator_threshold : v.config->kms_threshold;
-    seal["n"] = quorum ? static_cast<int>(v.config->operators.size()) : static_cast<int>(v.config->kms_keys.size());
+    seal["n"] = quorum ? static_cast<int>(v.config->operators.size())
+                       : static_cast<int>(v.config->kms_keys.size());
     seal["seal_epoch"] = v.epoch.epoch;
     seal["sealed_by_operator"] = v.epoch.sealed;
     if (quorum) {
@@ -459,7 +495,8 @@ json Chamber::Status() const {
       json ops = json::array();
       int registered = 0;
       for (const auto& o : v.config->operators) {
-        bool submitted = std::any_of(live.begin(), live.end(), [&](const auto& p) { return p.operator_name == o.name; });
+        bool submitted = std::any_of(live.begin(), live.end(),
+                                     [&](const auto& p) { return p.operator_name == o.name; });
         registered += o.registered;
         ops.push_back({{"name", o.name}, {"registered", o.registered}, {"submitted", submitted}});
       }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,14 +48,17 @@ class Chamber final : public api::ChamberView {
   // api::ChamberView
   SealState State() const override;
   nlohmann::json Status() const override;
-  Result<nlohmann::json> Init(const std::string& setup_token, const nlohmann::json& request) override;
-  Result<nlohmann::json> Register(const std::string& registration_token, const nlohmann::json& request) override;
+  Result<nlohmann::json> Init(const std::string& setup_token,
+                              const nlohmann::json& request) override;
+  Result<nlohmann::json> Register(const std::string& registration_token,
+                                  const nlohmann::json& request) override;
   Result<nlohmann::json> Challenge(const std::string& operator_name) override;
   Result<nlohmann::json> Unseal(const nlohmann::json& request) override;
   Result<nlohmann::json> Resume(bool authorized, const nlohmann::json& request) override;
   Result<nlohmann::json> Seal(const nlohmann::json& request) override;
   Result<nlohmann::json> RootToken(const nlohmann::json& request) override;
-  std::optional<std::vector<std::string>> RuntimeTokenScopes(const std::string& token) const override;
+  std::optional<std::vector<std::string>> RuntimeTokenScopes(
+      const std::string& token) const override;
 
   // Runs one reconcile pass now (tests; the worker does this on its own).
   void ReconcileNow();
@@ -90,13 +94,20 @@ class Chamber final : public api::ChamberView {
                                       std::vector<state::Mutation> mutations);
   void TryCollectQuorum(const View& v);
   void CleanupProgress(const View& v);
-  Result<crypto::SecretBytes> OpenOperatorShare(const View& v, const records::OperatorCredential& cred,
-                                                const nlohmann::json& secret, const LayerKeys& keys) const;
+  Result<crypto::SecretBytes> OpenOperatorShare(const View& v,
+                                                const records::OperatorCredential& cred,
+                                                const nlohmann::json& secret,
+                                                const LayerKeys& keys) const;
   std::vector<records::UnsealProgress> LiveProgress(const View& v) const;
   void WipeMasterKeyLocked(const std::string& why);
-  Result<nlohmann::json> IssueManagementToken(const View& v, const crypto::SecretBytes& layer_secret,
-                                              std::vector<state::Mutation> extra, const std::string& why);
+  Result<nlohmann::json> IssueManagementToken(const View& v,
+                                              const crypto::SecretBytes& layer_secret,
+                                              std::vector<state::Mutation> extra,
+                                              const std::string& why);
   void WorkerLoop();
+  // Runs a ceremony against fresh state, retrying when it lost a commit race.
+  Result<nlohmann::json> Ceremony(const std::function<Result<nlohmann::json>()>& once);
+  static constexpr char kCommitRace[] = "another replica changed the chamber at the same time";
 
   state::Refresher& refresher_;
   kms::KmsRouter& kms_;
@@ -113,6 +124,7 @@ class Chamber final : public api::ChamberView {
   std::optional<crypto::SecretBytes> layer_secret_;  // quorum mode only: the outer key
   uint64_t unsealed_epoch_ = 0;
   SealState state_ = SealState::kUninitialized;
+  bool state_published_ = false;  // metrics reflect state_
   std::string setup_token_hash_;
   std::vector<KeyFailure> kms_failures_;
   std::vector<uint8_t> bad_shares_;

@@ -26,10 +26,10 @@ inline constexpr char kKmsLayerLabel[] = "kms-layer";
 inline constexpr char kMasterKeyLabel[] = "master-key";
 
 struct LayerKeys {
-  crypto::SecretBytes manifest_mac;      // HMAC key over the whole state
-  crypto::SecretBytes registration;      // HMAC key for registration and one-time token hashes
-  crypto::SecretBytes credential_wrap;   // AEAD key: outer layer of operator credentials
-  crypto::SecretBytes progress_wrap;     // AEAD key: unseal progress
+  crypto::SecretBytes manifest_mac;     // HMAC key over the whole state
+  crypto::SecretBytes registration;     // HMAC key for registration and one-time token hashes
+  crypto::SecretBytes credential_wrap;  // AEAD key: outer layer of operator credentials
+  crypto::SecretBytes progress_wrap;    // AEAD key: unseal progress
   static LayerKeys From(const crypto::SecretBytes& kms_layer_secret);
 };
 

@@ -16,18 +16,25 @@ enum class SealState {
 };
 
 inline constexpr SealState kAllSealStates[] = {
-    SealState::kUninitialized, SealState::kAwaitingRegistration, SealState::kSealed,
-    SealState::kKmsUnsealed,   SealState::kUnsealed,             SealState::kAwaitingRotation,
+    SealState::kUninitialized, SealState::kAwaitingRegistration,
+    SealState::kSealed,        SealState::kKmsUnsealed,
+    SealState::kUnsealed,      SealState::kAwaitingRotation,
 };
 
 constexpr std::string_view SealStateName(SealState s) {
   switch (s) {
-    case SealState::kUninitialized: return "uninitialized";
-    case SealState::kAwaitingRegistration: return "awaiting_registration";
-    case SealState::kSealed: return "sealed";
-    case SealState::kKmsUnsealed: return "kms_unsealed";
-    case SealState::kUnsealed: return "unsealed";
-    case SealState::kAwaitingRotation: return "awaiting_rotation";
+    case SealState::kUninitialized:
+      return "uninitialized";
+    case SealState::kAwaitingRegistration:
+      return "awaiting_registration";
+    case SealState::kSealed:
+      return "sealed";
+    case SealState::kKmsUnsealed:
+      return "kms_unsealed";
+    case SealState::kUnsealed:
+      return "unsealed";
+    case SealState::kAwaitingRotation:
+      return "awaiting_rotation";
   }
   return "unknown";
 }

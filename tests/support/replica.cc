@@ -29,7 +29,7 @@ Replica::Replica(const TempDir& dir, std::string name, std::string state_yaml,
                  " }\nmetrics: { listen_address: 127.0.0.1, listen_port: " +
                  std::to_string(metrics_port_) + " }\n" + state_yaml +
                  "auth_policies:\n  ops: { token: \"env:CC_TEST_OPS_TOKEN\", allowed_scopes: "
-                 "[chamber_status, chamber_seal, chamber_rotate, chamber_auth] }\n" +
+                 "[chamber_status, chamber_seal, chamber_rotate, chamber_auth, sign] }\n" +
                  extra_yaml);
 }
 
