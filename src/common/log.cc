@@ -43,9 +43,20 @@ const char* LevelName(Level l) {
   return "info";
 }
 
+std::mutex sink_mu;
+std::function<void(const std::string&)>& TestSink() {
+  static std::function<void(const std::string&)> sink;
+  return sink;
+}
+
 }  // namespace
 
 void Init() { Logger(); }
+
+void SetSinkForTesting(std::function<void(const std::string&)> sink) {
+  std::lock_guard<std::mutex> l(sink_mu);
+  TestSink() = std::move(sink);
+}
 
 std::string QuoteValue(std::string_view v) {
   bool needs = v.empty();
@@ -86,6 +97,8 @@ void Write(Level level, std::string_view component, std::string_view msg,
     line += QuoteValue(v);
   }
   logger->log(ToSpd(level), line);
+  std::lock_guard<std::mutex> l(sink_mu);
+  if (TestSink()) TestSink()(line);
 }
 
 }  // namespace cc::log

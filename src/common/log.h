@@ -4,6 +4,7 @@
 // token/key types have no string conversion to pass by mistake.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ inline void Warn(std::string_view c, std::string_view m, std::initializer_list<F
 inline void Error(std::string_view c, std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kError, c, m, f);
 }
+
+// Tests: also hand every formatted line to `sink` (nullptr to stop).
+void SetSinkForTesting(std::function<void(const std::string&)> sink);
 
 // Quotes a logfmt value when it holds spaces, quotes or '='.
 std::string QuoteValue(std::string_view v);

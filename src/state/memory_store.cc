@@ -14,6 +14,11 @@ void MemoryTable::Restore(const Snapshot& snapshot) {
   log_.clear();
 }
 
+Snapshot MemoryTable::Contents() {
+  std::lock_guard<std::mutex> l(mu_);
+  return {head_.value_or(HeadRecord{}), records_};
+}
+
 MemoryStore::MemoryStore(std::shared_ptr<MemoryTable> table) : table_(std::move(table)) {}
 
 void MemoryStore::Count(const std::string& op, uint64_t bytes) {

@@ -16,6 +16,8 @@ class MemoryTable {
   void SetFailure(Status failure);
   // Replaces the whole content, as if an old backup were restored.
   void Restore(const Snapshot& snapshot);
+  // The whole content (tests that tamper with it).
+  Snapshot Contents();
 
  private:
   friend class MemoryStore;

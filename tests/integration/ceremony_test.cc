@@ -287,6 +287,50 @@ TEST(CeremonyKms, KmsOnlyStaysSealedAndNamesFailingKeys) {
   EXPECT_EQ(kms.Stats()["bad_signatures"], 0);
 }
 
+TEST(CeremonyQuorum, RootTokenNeedsThresholdOperatorsAndDoctorChecksCredentials) {
+  Cluster c(Backend::kSqlite, 2, kFastKdf);
+  c.StartAll();
+  auto init = Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0), "--kms-key-arns",
+                   "local:a", "--kms-threshold", "1", "--operators", "alice,bob", "--operator-threshold", "2", "--json"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  json reg = json::parse(init.out)["registration_tokens"];
+  auto doctor = Cli({"state", "doctor", "-c", c.state_config()}, c.CliEnv());
+  EXPECT_EQ(doctor.exit_code, 1) << doctor.out;  // nobody registered: threshold unreachable
+  EXPECT_NE(doctor.out.find("[warn] operator credentials: operator 'alice' has not registered yet"), std::string::npos) << doctor.out;
+  std::map<std::string, std::string> pw = {{"PA", "alice passphrase 123"}, {"PB", "bob passphrase 4567"}};
+  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "alice", "--registration-token",
+                 reg["alice"], "--passphrase", "env:PA"}, pw).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[1].Url(), "--operator", "bob", "--registration-token",
+                 reg["bob"], "--passphrase", "env:PB"}, pw).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice", "--passphrase", "env:PA"}, pw).exit_code, 0);
+  auto progress = Cli({"state", "doctor", "-c", c.state_config()}, c.CliEnv());
+  EXPECT_EQ(progress.exit_code, 0) << progress.out;
+  EXPECT_NE(progress.out.find("[ok] operator credentials: 2 of 2 operators can unseal"), std::string::npos) << progress.out;
+  EXPECT_NE(progress.out.find("'alice' submitted; expires in"), std::string::npos) << progress.out;
+  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[1].Url(), "--operator", "bob", "--passphrase", "env:PB"}, pw).exit_code, 0);
+  ASSERT_TRUE(c.WaitAll("unsealed", kWithinInterval));
+
+  auto start = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--json"});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  json s = json::parse(start.out);
+  EXPECT_EQ(s["required"], 2);
+  std::string nonce = s["nonce"];
+  std::this_thread::sleep_for(kWithinInterval);
+  auto one = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce, "--operator", "alice",
+                  "--passphrase", "env:PA", "--json"}, pw);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_FALSE(json::parse(one.out).contains("management_token"));
+  auto bad = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce, "--operator", "bob",
+                  "--passphrase", "env:PA"}, pw);
+  EXPECT_NE(bad.exit_code, 0);
+  auto two = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce, "--operator", "bob",
+                  "--passphrase", "env:PB", "--json"}, pw);
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  std::string token = json::parse(two.out)["management_token"];
+  std::this_thread::sleep_for(kWithinInterval);
+  EXPECT_EQ(Get(c[0].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + token}}).status, 200);
+}
+
 TEST(CeremonyKdf, ProductionArgon2idRegistersAndUnseals) {
   Cluster c(Backend::kSqlite, 1);
   c.StartAll();
