@@ -36,12 +36,14 @@ void BM_CombineVerified(benchmark::State& state) {
   const int t = static_cast<int>(state.range(0)), n = static_cast<int>(state.range(1));
   auto shares = ShamirSplit(secret, n, t);
   std::string check = KeyCheckValue(secret, "chamber", "mk");
-  for (auto _ : state) benchmark::DoNotOptimize(CombineVerified(*shares, t, "chamber", "mk", check));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(CombineVerified(*shares, t, "chamber", "mk", check));
   state.SetLabel(std::to_string(t) + "-of-" + std::to_string(n));
 }
 BENCHMARK(BM_CombineVerified)->Args({3, 5})->Args({10, 20});
 
-const Binding kBinding{"chamber-id-0123456789abcdef", "operator_credential", "g1/alice", "wrapped_share"};
+const Binding kBinding{"chamber-id-0123456789abcdef", "operator_credential", "g1/alice",
+                       "wrapped_share"};
 
 void BM_AeadSeal(benchmark::State& state) {
   SecretBytes key = SecretBytes::Random(32);
@@ -53,7 +55,8 @@ BENCHMARK(BM_AeadSeal)->Arg(33)->Arg(4096);
 
 void BM_AeadOpen(benchmark::State& state) {
   SecretBytes key = SecretBytes::Random(32);
-  std::string sealed = *AeadSeal(key, std::string(static_cast<size_t>(state.range(0)), 's'), kBinding);
+  std::string sealed =
+      *AeadSeal(key, std::string(static_cast<size_t>(state.range(0)), 's'), kBinding);
   for (auto _ : state) benchmark::DoNotOptimize(AeadOpen(key, sealed, kBinding));
   state.SetBytesProcessed(state.iterations() * state.range(0));
 }
@@ -62,7 +65,8 @@ BENCHMARK(BM_AeadOpen)->Arg(33)->Arg(4096);
 void BM_Argon2idDefault(benchmark::State& state) {
   Argon2Params p = DefaultArgon2Params();
   for (auto _ : state) benchmark::DoNotOptimize(Argon2id("correct horse battery staple", p));
-  state.SetLabel(std::to_string(p.opslimit) + " passes, " + std::to_string(p.memlimit >> 20) + " MiB");
+  state.SetLabel(std::to_string(p.opslimit) + " passes, " + std::to_string(p.memlimit >> 20) +
+                 " MiB");
 }
 BENCHMARK(BM_Argon2idDefault)->Unit(benchmark::kMillisecond)->Iterations(5);
 

@@ -41,7 +41,8 @@ void Populate(state::StateStore& store, int records) {
     state::CommitRequest c{rev, {}};
     for (size_t i = 0; i < state::kMaxCommitRecords && done < records; ++i, ++done) {
       // About the size of a real token record: id, keyed hash, policies, times.
-      c.mutations.push_back(state::Mutation::Put({"auth_token", RandomHexId(16)}, std::string(220, 't')));
+      c.mutations.push_back(
+          state::Mutation::Put({"auth_token", RandomHexId(16)}, std::string(220, 't')));
     }
     auto r = store.Commit(c);
     if (!r.ok()) {
@@ -72,7 +73,8 @@ void PollCost(const char* name, const StoreMaker& make, int records) {
   Cost changed{};
   for (int i = 0; i < kChanges; ++i) {
     auto head = writer->ReadHead();
-    (void)writer->Commit({head->revision, {state::Mutation::Put({"auth_policy", "ops"}, RandomHexId(8))}});
+    (void)writer->Commit(
+        {head->revision, {state::Mutation::Put({"auth_policy", "ops"}, RandomHexId(8))}});
     auto s1 = reader->Stats();
     refresher.RefreshOnce();
     Cost c = Delta(s1, reader->Stats(), 1);
@@ -93,8 +95,8 @@ void PollCost(const char* name, const StoreMaker& make, int records) {
   std::printf("%-10s records=%d (populated in %.1f s)\n", name, records, populate_s);
   std::printf("  %-28s %8.2f requests %12.0f bytes read %9.2f ms\n", "idle poll (head only)",
               idle.requests, idle.bytes, idle_ms);
-  std::printf("  %-28s %8.2f requests %12.0f bytes read\n", "poll after one change", changed.requests,
-              changed.bytes);
+  std::printf("  %-28s %8.2f requests %12.0f bytes read\n", "poll after one change",
+              changed.requests, changed.bytes);
   std::printf("  %-28s %8.2f requests %12.0f bytes read %9.2f ms\n", "naive reload-everything poll",
               naive.requests, naive.bytes, naive_ms);
   std::printf("  idle poll is %.0fx fewer bytes than the naive poll\n",
@@ -132,19 +134,23 @@ void Propagation(const char* name, const StoreMaker& make, int changes) {
   }
   for (int i = 0; i < changes; ++i) {
     // Commit at a random phase relative to the replicas' polls.
-    std::this_thread::sleep_for(std::chrono::milliseconds(900 + static_cast<int>(JitterDraw() * 700)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(900 + static_cast<int>(JitterDraw() * 700)));
     auto head = writer->ReadHead();
     std::unique_lock<std::mutex> l(mu);
     auto t = Clock::now();
-    auto rev = writer->Commit({head->revision, {state::Mutation::Put({"auth_policy", "ops"}, RandomHexId(8))}});
+    auto rev = writer->Commit(
+        {head->revision, {state::Mutation::Put({"auth_policy", "ops"}, RandomHexId(8))}});
     if (rev.ok()) committed_at[*rev] = t;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   for (auto& r : replicas) r->Stop();
   std::lock_guard<std::mutex> l(mu);
-  std::printf("%-10s propagation to 2 replicas, interval 1 s, %zu samples: p50 %.0f ms  p99 %.0f ms  max %.0f ms\n",
-              name, latencies_ms.size(), Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99),
-              *std::max_element(latencies_ms.begin(), latencies_ms.end()));
+  std::printf(
+      "%-10s propagation to 2 replicas, interval 1 s, %zu samples: p50 %.0f ms  p99 %.0f ms  max "
+      "%.0f ms\n",
+      name, latencies_ms.size(), Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99),
+      *std::max_element(latencies_ms.begin(), latencies_ms.end()));
 }
 
 }  // namespace
@@ -157,10 +163,12 @@ int main(int argc, char** argv) {
   std::string table = cc::testing::DynamoDbLocal::UniqueTableName("bench");
   cc::testing::DynamoDbLocal::Get().Store(table, true);
   auto sqlite = [&] {
-    return std::unique_ptr<cc::state::StateStore>(cc::state::SqliteStore::Open(dir.File("state.db")).value());
+    return std::unique_ptr<cc::state::StateStore>(
+        cc::state::SqliteStore::Open(dir.File("state.db")).value());
   };
   auto dynamo = [&] {
-    return std::unique_ptr<cc::state::StateStore>(cc::testing::DynamoDbLocal::Get().Store(table, false));
+    return std::unique_ptr<cc::state::StateStore>(
+        cc::testing::DynamoDbLocal::Get().Store(table, false));
   };
   std::printf("== (a) poll cost\n");
   cc::PollCost("sqlite", sqlite, records);
@@ -169,11 +177,19 @@ int main(int argc, char** argv) {
   cc::testing::TempDir dir2;
   std::string table2 = cc::testing::DynamoDbLocal::UniqueTableName("bench");
   cc::testing::DynamoDbLocal::Get().Store(table2, true);
-  cc::Propagation("sqlite", [&] {
-    return std::unique_ptr<cc::state::StateStore>(cc::state::SqliteStore::Open(dir2.File("p.db")).value());
-  }, changes);
-  cc::Propagation("dynamodb", [&] {
-    return std::unique_ptr<cc::state::StateStore>(cc::testing::DynamoDbLocal::Get().Store(table2, false));
-  }, changes);
+  cc::Propagation(
+      "sqlite",
+      [&] {
+        return std::unique_ptr<cc::state::StateStore>(
+            cc::state::SqliteStore::Open(dir2.File("p.db")).value());
+      },
+      changes);
+  cc::Propagation(
+      "dynamodb",
+      [&] {
+        return std::unique_ptr<cc::state::StateStore>(
+            cc::testing::DynamoDbLocal::Get().Store(table2, false));
+      },
+      changes);
   return 0;
 }

@@ -16,11 +16,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-double Ms(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
+double Ms(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
 
 void Report(const char* what, std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  std::printf("%-58s n=%zu  p50 %7.1f ms  max %7.1f ms\n", what, v.size(), v[v.size() / 2], v.back());
+  std::printf("%-58s n=%zu  p50 %7.1f ms  max %7.1f ms\n", what, v.size(), v[v.size() / 2],
+              v.back());
 }
 
 bool WaitUnsealed(const Replica& r, Clock::time_point deadline) {
@@ -38,7 +41,8 @@ void KmsOnlyStartup(const char* label, Cluster& c, const std::string& keys, int 
     q = keys.find(',', p);
     body["kms_keys"].push_back(keys.substr(p, q == std::string::npos ? q : q - p));
   }
-  auto r = Post(c[0].Url("/api/v1/chamber/init"), body.dump(), {{"Authorization", "Bearer " + c.SetupToken(0)}});
+  auto r = Post(c[0].Url("/api/v1/chamber/init"), body.dump(),
+                {{"Authorization", "Bearer " + c.SetupToken(0)}});
   if (r.status != 200) {
     std::fprintf(stderr, "init failed: %s\n", r.body.c_str());
     return;
@@ -57,10 +61,11 @@ void KmsOnlyStartup(const char* label, Cluster& c, const std::string& keys, int 
 void QuorumPropagation(Backend backend, int rounds) {
   Cluster c(backend, 3, {{"CONTAINMENT_INSECURE_TEST_KDF", "1"}});
   c.StartAll();
-  auto init = Post(c[0].Url("/api/v1/chamber/init"),
-                   R"({"mode":"quorum","kms_keys":["local:a","local:b","local:c"],"kms_threshold":2,)"
-                   R"("operators":["alice","bob","carol"],"operator_threshold":2})",
-                   {{"Authorization", "Bearer " + c.SetupToken(0)}});
+  auto init =
+      Post(c[0].Url("/api/v1/chamber/init"),
+           R"({"mode":"quorum","kms_keys":["local:a","local:b","local:c"],"kms_threshold":2,)"
+           R"("operators":["alice","bob","carol"],"operator_threshold":2})",
+           {{"Authorization", "Bearer " + c.SetupToken(0)}});
   json reg = json::parse(init.body)["registration_tokens"];
   for (const char* name : {"alice", "bob", "carol"}) {
     Post(c[0].Url("/api/v1/chamber/register"),
@@ -70,11 +75,14 @@ void QuorumPropagation(Backend backend, int rounds) {
   std::vector<double> times;
   for (int i = 0; i < rounds; ++i) {
     // Seal (a fresh quorum lifts it), wait for everyone to seal.
-    Post(c[i % 3].Url("/api/v1/chamber/seal"), "{}", {{"Authorization", std::string("Bearer ") + kTestOpsToken}});
+    Post(c[i % 3].Url("/api/v1/chamber/seal"), "{}",
+         {{"Authorization", std::string("Bearer ") + kTestOpsToken}});
     c.WaitAll("sealed", std::chrono::seconds(5));
-    Post(c[0].Url("/api/v1/chamber/unseal"), R"({"operator":"alice","passphrase":"alice-passphrase-long"})");
+    Post(c[0].Url("/api/v1/chamber/unseal"),
+         R"({"operator":"alice","passphrase":"alice-passphrase-long"})");
     auto t0 = Clock::now();
-    auto last = Post(c[2].Url("/api/v1/chamber/unseal"), R"({"operator":"bob","passphrase":"bob-passphrase-long"})");
+    auto last = Post(c[2].Url("/api/v1/chamber/unseal"),
+                     R"({"operator":"bob","passphrase":"bob-passphrase-long"})");
     if (last.status != 200) {
       std::fprintf(stderr, "unseal failed: %s\n", last.body.c_str());
       break;
@@ -84,7 +92,8 @@ void QuorumPropagation(Backend backend, int rounds) {
     if (!all) break;
     times.push_back(Ms(t0, Clock::now()));
   }
-  std::string label = std::string("last operator submission -> 3 replicas unsealed (") + BackendName(backend) + ")";
+  std::string label =
+      std::string("last operator submission -> 3 replicas unsealed (") + BackendName(backend) + ")";
   Report(label.c_str(), times);
 }
 
@@ -104,8 +113,10 @@ int main(int argc, char** argv) {
                                            "arn:aws:kms:us-east-1:111122223333:key/b",
                                            "arn:aws:kms:eu-west-1:111122223333:key/c"};
     KmsDouble kms(arns);
-    Cluster c(Backend::kDynamoDb, 1, kms.ServerEnv(), "kms: { aws: { endpoint_url: \"" + kms.endpoint() + "\" } }\n");
-    KmsOnlyStartup("AWS-protocol keys (KMS test double), DynamoDB Local", c, arns[0] + "," + arns[1] + "," + arns[2], rounds);
+    Cluster c(Backend::kDynamoDb, 1, kms.ServerEnv(),
+              "kms: { aws: { endpoint_url: \"" + kms.endpoint() + "\" } }\n");
+    KmsOnlyStartup("AWS-protocol keys (KMS test double), DynamoDB Local", c,
+                   arns[0] + "," + arns[1] + "," + arns[2], rounds);
   }
   std::printf("== (b) quorum: last operator submission -> all 3 replicas unsealed (refresh 1 s)\n");
   QuorumPropagation(Backend::kSqlite, rounds);

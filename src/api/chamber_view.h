@@ -22,7 +22,8 @@ class ChamberView {
   virtual nlohmann::json Status() const = 0;
 
   // POST /api/v1/chamber/init, authorized by this replica's setup token.
-  virtual Result<nlohmann::json> Init(const std::string& setup_token, const nlohmann::json& request) = 0;
+  virtual Result<nlohmann::json> Init(const std::string& setup_token,
+                                      const nlohmann::json& request) = 0;
   // POST /api/v1/chamber/register, authorized by the operator's registration token.
   virtual Result<nlohmann::json> Register(const std::string& registration_token,
                                           const nlohmann::json& request) = 0;
@@ -40,7 +41,8 @@ class ChamberView {
   virtual Result<nlohmann::json> RootToken(const nlohmann::json& request) = 0;
 
   // Runtime tokens (management tokens): the scopes they grant, or nullopt.
-  virtual std::optional<std::vector<std::string>> RuntimeTokenScopes(const std::string& token) const = 0;
+  virtual std::optional<std::vector<std::string>> RuntimeTokenScopes(
+      const std::string& token) const = 0;
 };
 
 }  // namespace cc::api

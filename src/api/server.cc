@@ -17,18 +17,27 @@ constexpr size_t kWorkerThreads = 128;
 
 int HttpStatusFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return 200;
-    case ErrorCode::kInvalidArgument: return 400;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kPermissionDenied: return 403;
-    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kOk:
+      return 200;
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
     case ErrorCode::kConflict:
-    case ErrorCode::kFailedPrecondition: return 409;
-    case ErrorCode::kTooLarge: return 413;
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kTooLarge:
+      return 413;
     case ErrorCode::kUnavailable:
-    case ErrorCode::kThrottled: return 503;
+    case ErrorCode::kThrottled:
+      return 503;
     case ErrorCode::kCorruption:
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -60,12 +69,18 @@ std::string RouteLabel(const std::string& path) {
 
 std::string DefaultErrorCode(int status) {
   switch (status) {
-    case 400: return "bad_request";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 413: return "payload_too_large";
-    case 414: return "uri_too_long";
-    default: return status >= 500 ? "internal" : "error";
+    case 400:
+      return "bad_request";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    default:
+      return status >= 500 ? "internal" : "error";
   }
 }
 
@@ -89,15 +104,16 @@ void ConfigureCommon(httplib::Server& server, size_t max_body, metrics::Registry
   });
   // Called for every response >= 400; only fills in bodies the routes left empty
   // (unknown routes, 413 from the body limit, malformed requests).
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message = res.status == 413 ? "request body exceeds the configured limit"
-                          : res.status == 404 ? "no such route"
-                                              : "request failed with HTTP " + std::to_string(res.status);
-    SendError(res, res.status, DefaultErrorCode(res.status), message);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string message = res.status == 413 ? "request body exceeds the configured limit"
+                              : res.status == 404
+                                  ? "no such route"
+                                  : "request failed with HTTP " + std::to_string(res.status);
+        SendError(res, res.status, DefaultErrorCode(res.status), message);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   server.set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
         std::string what = "unknown";
@@ -111,9 +127,8 @@ void ConfigureCommon(httplib::Server& server, size_t max_body, metrics::Registry
         SendError(res, 500, "internal", "internal error");
       });
   server.set_logger([&metrics](const httplib::Request& req, const httplib::Response& res) {
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                   request_start)
-                         .count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
     metrics.Observe("containment_http_request_duration_seconds",
                     {{"route", RouteLabel(req.path)}, {"status", std::to_string(res.status)}},
                     seconds);
@@ -151,9 +166,9 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
   server.Get("/healthcheck", [this](const httplib::Request&, httplib::Response& res) {
     seal::SealState state = chamber_.State();
     bool ready = seal::CanSign(state);
-    SendJson(res, ready ? 200 : 503,
-             json{{"status", ready ? "UP" : "DOWN"},
-                  {"seal", std::string(seal::SealStateName(state))}});
+    SendJson(
+        res, ready ? 200 : 503,
+        json{{"status", ready ? "UP" : "DOWN"}, {"seal", std::string(seal::SealStateName(state))}});
   });
 
   // Parses a JSON body; an empty body is {}. False (and a 400) when malformed.
@@ -191,8 +206,8 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
     }
     reply(res, r);
   });
-  server.Post("/api/v1/chamber/register", [this, parse_body, reply, bearer](const httplib::Request& req,
-                                                                            httplib::Response& res) {
+  server.Post("/api/v1/chamber/register", [this, parse_body, reply, bearer](
+                                              const httplib::Request& req, httplib::Response& res) {
     json body;
     if (!parse_body(req, res, body)) return;
     std::string token = bearer(req);
@@ -203,39 +218,40 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
     }
     reply(res, r);
   });
-  server.Get("/api/v1/chamber/unseal/challenge", [this, reply](const httplib::Request& req,
-                                                               httplib::Response& res) {
-    if (!req.has_param("operator")) {
-      SendError(res, 400, "bad_request", "the 'operator' query parameter is required");
-      return;
-    }
-    reply(res, chamber_.Challenge(req.get_param_value("operator")));
-  });
-  server.Post("/api/v1/chamber/unseal", [this, parse_body, reply](const httplib::Request& req,
-                                                                  httplib::Response& res) {
-    json body;
-    if (!parse_body(req, res, body)) return;
-    if (body.value("resume", false)) {
-      bool authorized = !req.get_header_value("Authorization").empty() &&
-                        authorizer_.Check(req.get_header_value("Authorization"), "chamber_seal").ok();
-      reply(res, chamber_.Resume(authorized, body));
-      return;
-    }
-    reply(res, chamber_.Unseal(body));
-  });
-  server.Post("/api/v1/chamber/seal", [this, authorize, parse_body, reply](const httplib::Request& req,
-                                                                           httplib::Response& res) {
+  server.Get("/api/v1/chamber/unseal/challenge",
+             [this, reply](const httplib::Request& req, httplib::Response& res) {
+               if (!req.has_param("operator")) {
+                 SendError(res, 400, "bad_request", "the 'operator' query parameter is required");
+                 return;
+               }
+               reply(res, chamber_.Challenge(req.get_param_value("operator")));
+             });
+  server.Post("/api/v1/chamber/unseal",
+              [this, parse_body, reply](const httplib::Request& req, httplib::Response& res) {
+                json body;
+                if (!parse_body(req, res, body)) return;
+                if (body.value("resume", false)) {
+                  bool authorized =
+                      !req.get_header_value("Authorization").empty() &&
+                      authorizer_.Check(req.get_header_value("Authorization"), "chamber_seal").ok();
+                  reply(res, chamber_.Resume(authorized, body));
+                  return;
+                }
+                reply(res, chamber_.Unseal(body));
+              });
+  server.Post("/api/v1/chamber/seal", [this, authorize, parse_body, reply](
+                                          const httplib::Request& req, httplib::Response& res) {
     if (!authorize(req, res, "chamber_seal")) return;
     json body;
     if (!parse_body(req, res, body)) return;
     reply(res, chamber_.Seal(body));
   });
-  server.Post("/api/v1/chamber/root-token", [this, parse_body, reply](const httplib::Request& req,
-                                                                      httplib::Response& res) {
-    json body;
-    if (!parse_body(req, res, body)) return;
-    reply(res, chamber_.RootToken(body));
-  });
+  server.Post("/api/v1/chamber/root-token",
+              [this, parse_body, reply](const httplib::Request& req, httplib::Response& res) {
+                json body;
+                if (!parse_body(req, res, body)) return;
+                reply(res, chamber_.RootToken(body));
+              });
   // Specified but not part of this build yet (rotation, Auth API, TEE blob).
   for (const char* pattern : {R"(/api/v1/chamber/rotate/.*)", R"(/api/v1/chamber/auth/.*)",
                               R"(/api/v1/chamber/tee/blob)"}) {
@@ -253,23 +269,22 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
              });
 
   // The seal gate. No validator keys are loaded by this product yet.
-  server.Post(R"(/api/v1/eth2/sign/([^/]+))",
-              [this, authorize](const httplib::Request& req, httplib::Response& res) {
-                if (!authorize(req, res, "sign")) return;
-                seal::SealState state = chamber_.State();
-                if (!seal::CanSign(state)) {
-                  SendError(res, 503, "sealed",
-                            "the signer is " + std::string(seal::SealStateName(state)) +
-                                "; signing needs an unsealed chamber");
-                  return;
-                }
-                if (!req.body.empty() && !json::accept(req.body)) {
-                  SendError(res, 400, "bad_request", "request body is not valid JSON");
-                  return;
-                }
-                SendError(res, 404, "key_not_found",
-                          "no validator key " + req.matches[1].str() + " is loaded");
-              });
+  server.Post(R"(/api/v1/eth2/sign/([^/]+))", [this, authorize](const httplib::Request& req,
+                                                                httplib::Response& res) {
+    if (!authorize(req, res, "sign")) return;
+    seal::SealState state = chamber_.State();
+    if (!seal::CanSign(state)) {
+      SendError(res, 503, "sealed",
+                "the signer is " + std::string(seal::SealStateName(state)) +
+                    "; signing needs an unsealed chamber");
+      return;
+    }
+    if (!req.body.empty() && !json::accept(req.body)) {
+      SendError(res, 400, "bad_request", "request body is not valid JSON");
+      return;
+    }
+    SendError(res, 404, "key_not_found", "no validator key " + req.matches[1].str() + " is loaded");
+  });
 }
 
 void ApiServer::InstallMetricsRoutes(httplib::Server& server) {
@@ -291,9 +306,8 @@ Status ApiServer::Start() {
   http_ = std::make_unique<httplib::Server>();
   ConfigureCommon(*http_, config_.max_request_body_bytes, metrics_);
   InstallApiRoutes(*http_);
-  CC_ASSIGN_OR_RETURN(http_port_,
-                      bind(*http_, config_.server.listen_address, config_.server.listen_port,
-                           "the API (server.listen_port)"));
+  CC_ASSIGN_OR_RETURN(http_port_, bind(*http_, config_.server.listen_address,
+                                       config_.server.listen_port, "the API (server.listen_port)"));
 
   if (config_.tls.mode == "file") {
     certificates_ = std::make_unique<TlsCertificates>(config_.tls.cert_path, config_.tls.key_path);
@@ -326,8 +340,7 @@ Status ApiServer::Start() {
             {{"http", config_.server.listen_address + ":" + std::to_string(http_port_)},
              {"https", https_ ? config_.server.listen_address + ":" + std::to_string(https_port_)
                               : "disabled"},
-             {"metrics",
-              config_.metrics.listen_address + ":" + std::to_string(metrics_port_)}});
+             {"metrics", config_.metrics.listen_address + ":" + std::to_string(metrics_port_)}});
   return Status::Ok();
 }
 

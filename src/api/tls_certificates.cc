@@ -14,7 +14,7 @@ namespace cc::api {
 
 struct TlsCertificates::Pair {
   X509* cert = nullptr;
-  STACK_OF(X509)* chain = nullptr;
+  STACK_OF(X509) * chain = nullptr;
   EVP_PKEY* key = nullptr;
   ~Pair() {
     X509_free(cert);
@@ -54,7 +54,8 @@ Status TlsCertificates::Load() {
   if (!f) return Status::InvalidArgument("tls.file.cert_path: cannot open " + cert_path_);
   pair->cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
   pair->chain = sk_X509_new_null();
-  while (X509* extra = PEM_read_X509(f, nullptr, nullptr, nullptr)) sk_X509_push(pair->chain, extra);
+  while (X509* extra = PEM_read_X509(f, nullptr, nullptr, nullptr))
+    sk_X509_push(pair->chain, extra);
   fclose(f);
   ERR_clear_error();
   if (!pair->cert) {

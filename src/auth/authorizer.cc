@@ -51,8 +51,7 @@ bool Authorizer::Permits(const Policy& p, std::string_view scope) {
   return p.allowed.empty() || has(p.allowed);
 }
 
-Status Authorizer::Check(std::string_view header, std::string_view scope,
-                         std::string* who) const {
+Status Authorizer::Check(std::string_view header, std::string_view scope, std::string* who) const {
   auto presented = ParseAuthorization(header);
   if (!presented) {
     if (std::find(unauthenticated_scopes_.begin(), unauthenticated_scopes_.end(), scope) !=
@@ -76,14 +75,16 @@ Status Authorizer::Check(std::string_view header, std::string_view scope,
     if (who) *who = "runtime-token";
     if (std::find(scopes->begin(), scopes->end(), scope) == scopes->end() &&
         std::find(scopes->begin(), scopes->end(), "*") == scopes->end()) {
-      return Status::PermissionDenied("this token does not allow scope '" + std::string(scope) + "'");
+      return Status::PermissionDenied("this token does not allow scope '" + std::string(scope) +
+                                      "'");
     }
     return Status::Ok();
   }
   // Basic auth: a username that names a static policy must be that token's policy.
   if (presented->username) {
-    bool names_policy = std::any_of(policies_.begin(), policies_.end(),
-                                    [&](const Policy& p) { return p.name == *presented->username; });
+    bool names_policy = std::any_of(policies_.begin(), policies_.end(), [&](const Policy& p) {
+      return p.name == *presented->username;
+    });
     if (names_policy && match->name != *presented->username) {
       return Status::Unauthenticated("invalid token");
     }

@@ -9,7 +9,8 @@ namespace {
 
 config::Config TwoPolicies() {
   config::Config c;
-  c.auth_policies.push_back({"ops", "ops-token-0123456789", {"chamber_status", "chamber_seal"}, {}});
+  c.auth_policies.push_back(
+      {"ops", "ops-token-0123456789", {"chamber_status", "chamber_seal"}, {}});
   c.auth_policies.push_back({"vc", "vc-token-0123456789a", {}, {"chamber_seal"}});
   return c;
 }

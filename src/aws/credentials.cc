@@ -97,9 +97,10 @@ Result<Credentials> DefaultCredentialChain::Get() {
 
 Result<Credentials> DefaultCredentialChain::Resolve() const {
   std::string tried;
-  for (auto link : {&DefaultCredentialChain::FromEnvironment, &DefaultCredentialChain::FromSharedFiles,
-                    &DefaultCredentialChain::FromWebIdentity, &DefaultCredentialChain::FromContainer,
-                    &DefaultCredentialChain::FromImds}) {
+  for (auto link :
+       {&DefaultCredentialChain::FromEnvironment, &DefaultCredentialChain::FromSharedFiles,
+        &DefaultCredentialChain::FromWebIdentity, &DefaultCredentialChain::FromContainer,
+        &DefaultCredentialChain::FromImds}) {
     Result<Credentials> r = (this->*link)();
     if (r.ok()) return r;
     if (r.status().code() != ErrorCode::kNotFound) return r;
@@ -171,7 +172,8 @@ Result<Credentials> DefaultCredentialChain::FromWebIdentity() const {
   std::string region = Env("AWS_REGION").empty() ? Env("AWS_DEFAULT_REGION") : Env("AWS_REGION");
   std::string endpoint = Env("AWS_ENDPOINT_URL_STS");
   if (endpoint.empty()) {
-    endpoint = region.empty() ? "https://sts.amazonaws.com" : "https://sts." + region + ".amazonaws.com";
+    endpoint =
+        region.empty() ? "https://sts.amazonaws.com" : "https://sts." + region + ".amazonaws.com";
   }
   // AssumeRoleWithWebIdentity is unsigned: the token is the proof.
   net::HttpRequest req;

@@ -15,9 +15,7 @@ namespace {
 // A loopback HTTP server for one test.
 class FakeEndpoint {
  public:
-  FakeEndpoint() {
-    server_.set_keep_alive_max_count(1);
-  }
+  FakeEndpoint() { server_.set_keep_alive_max_count(1); }
   httplib::Server& server() { return server_; }
   std::string Start() {
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -65,10 +63,12 @@ TEST(CredentialChain, HalfSetEnvironmentIsAnError) {
 TEST(CredentialChain, SharedCredentialsAndConfigProfiles) {
   FakeClock clock;
   testing::TempDir dir;
-  dir.Write("credentials", "[default]\naws_access_key_id = AKDEFAULT\naws_secret_access_key = s1\n"
-                           "[ops]\naws_access_key_id=AKOPS\naws_secret_access_key=s2\naws_session_token = t2\n");
-  dir.Write("config", "[default]\nregion = us-east-1\n[profile cfgonly]\n"
-                      "aws_access_key_id = AKCFG\naws_secret_access_key = s3\n");
+  dir.Write("credentials",
+            "[default]\naws_access_key_id = AKDEFAULT\naws_secret_access_key = s1\n"
+            "[ops]\naws_access_key_id=AKOPS\naws_secret_access_key=s2\naws_session_token = t2\n");
+  dir.Write("config",
+            "[default]\nregion = us-east-1\n[profile cfgonly]\n"
+            "aws_access_key_id = AKCFG\naws_secret_access_key = s3\n");
   Environment base = Isolated({{"AWS_SHARED_CREDENTIALS_FILE", dir.File("credentials")},
                                {"AWS_CONFIG_FILE", dir.File("config")}});
   {
@@ -104,9 +104,11 @@ TEST(CredentialChain, WebIdentityCallsStsAndRefreshesBeforeExpiry) {
     last_body = req.body;
     res.set_content(
         "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
-        "<AccessKeyId>ASIAWEB" + std::to_string(calls) + "</AccessKeyId><SecretAccessKey>wsecret</SecretAccessKey>"
-        "<SessionToken>wtoken</SessionToken><Expiration>2025-11-25T13:00:00Z</Expiration>"
-        "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+        "<AccessKeyId>ASIAWEB" +
+            std::to_string(calls) +
+            "</AccessKeyId><SecretAccessKey>wsecret</SecretAccessKey>"
+            "<SessionToken>wtoken</SessionToken><Expiration>2025-11-25T13:00:00Z</Expiration>"
+            "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
         "text/xml");
   });
   std::string url = sts.Start();
@@ -122,11 +124,12 @@ TEST(CredentialChain, WebIdentityCallsStsAndRefreshesBeforeExpiry) {
   EXPECT_NE(last_body.find("Action=AssumeRoleWithWebIdentity"), std::string::npos);
   // The token is sent trimmed (no trailing newline from the file).
   EXPECT_TRUE(last_body.ends_with("&WebIdentityToken=eyJhbGciOi.fake.jwt")) << last_body;
-  EXPECT_NE(last_body.find("RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fsigner"), std::string::npos);
+  EXPECT_NE(last_body.find("RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fsigner"),
+            std::string::npos);
 
   clock.Advance(std::chrono::minutes(30));
   EXPECT_EQ(chain.Get()->access_key_id, "ASIAWEB1");  // cached
-  clock.Advance(std::chrono::minutes(26));               // within 5 minutes of expiry
+  clock.Advance(std::chrono::minutes(26));            // within 5 minutes of expiry
   EXPECT_EQ(chain.Get()->access_key_id, "ASIAWEB2");
   EXPECT_EQ(calls, 2);
 }
@@ -139,15 +142,17 @@ TEST(CredentialChain, ContainerEndpointWithAuthorizationToken) {
       res.status = 401;
       return;
     }
-    res.set_content(R"({"AccessKeyId":"ASIAECS","SecretAccessKey":"esecret","Token":"etoken","Expiration":"2030-01-01T00:00:00Z"})",
-                    "application/json");
+    res.set_content(
+        R"({"AccessKeyId":"ASIAECS","SecretAccessKey":"esecret","Token":"etoken","Expiration":"2030-01-01T00:00:00Z"})",
+        "application/json");
   });
   std::string url = ecs.Start();
   testing::TempDir dir;
   dir.Write("auth", "Bearer pod-token\n");
-  DefaultCredentialChain chain(Isolated({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url + "/creds"},
-                                         {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir.File("auth")}}),
-                               clock);
+  DefaultCredentialChain chain(
+      Isolated({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url + "/creds"},
+                {"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", dir.File("auth")}}),
+      clock);
   auto c = chain.Get();
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->access_key_id, "ASIAECS");
@@ -180,13 +185,16 @@ TEST(CredentialChain, ImdsV2UsesASessionToken) {
                     [&](const httplib::Request& req, httplib::Response& res) {
                       if (needs_token(req, res)) res.set_content("signer-role\n", "text/plain");
                     });
-  imds.server().Get("/latest/meta-data/iam/security-credentials/signer-role",
-                    [&](const httplib::Request& req, httplib::Response& res) {
-                      if (needs_token(req, res)) {
-                        res.set_content(R"({"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"isecret","Token":"itoken","Expiration":"2030-01-01T00:00:00Z"})",
-                                        "application/json");
-                      }
-                    });
+  imds.server().Get("/latest/meta-data/iam/security-credentials/signer-role", [&](const httplib::
+                                                                                      Request& req,
+                                                                                  httplib::Response&
+                                                                                      res) {
+    if (needs_token(req, res)) {
+      res.set_content(
+          R"({"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"isecret","Token":"itoken","Expiration":"2030-01-01T00:00:00Z"})",
+          "application/json");
+    }
+  });
   std::string url = imds.Start();
   Environment env = Isolated({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", url}});
   env.erase("AWS_EC2_METADATA_DISABLED");

@@ -77,7 +77,8 @@ Result<AwsReply> JsonClient::CallOnce(const std::string& op, const json& request
   if (resp->status != 200) {
     std::string type = reply.body.value("__type", "");
     if (auto hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);
-    if (type.empty()) type = resp->Header("x-amzn-errortype").substr(0, resp->Header("x-amzn-errortype").find(':'));
+    if (type.empty())
+      type = resp->Header("x-amzn-errortype").substr(0, resp->Header("x-amzn-errortype").find(':'));
     if (type.empty()) type = "HTTP" + std::to_string(resp->status);
     reply.error_type = type;
     reply.error_message = reply.body.value("message", reply.body.value("Message", ""));

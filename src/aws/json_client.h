@@ -17,7 +17,7 @@
 namespace cc::aws {
 
 struct ServiceSpec {
-  std::string service;       // SigV4 service name: "dynamodb", "kms"
+  std::string service;        // SigV4 service name: "dynamodb", "kms"
   std::string target_prefix;  // "DynamoDB_20120810", "TrentService"
   std::string content_type;   // "application/x-amz-json-1.0" / "-1.1"
   std::string display_name;   // "DynamoDB", "KMS" (for messages)

@@ -90,7 +90,8 @@ SigningParts SignV4(net::HttpRequest& request, const Credentials& credentials,
   auto url = net::ParseUrl(request.url);
   std::string host = url.ok() ? url->host : "";
   if (url.ok() && url->port != 0 &&
-      !((url->scheme == "https" && url->port == 443) || (url->scheme == "http" && url->port == 80))) {
+      !((url->scheme == "https" && url->port == 443) ||
+        (url->scheme == "http" && url->port == 80))) {
     host += ":" + std::to_string(url->port);
   }
   std::string path = url.ok() ? url->path : "/";

@@ -14,9 +14,9 @@ namespace cc::aws {
 struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;                 // empty for long-term keys
-  std::optional<int64_t> expires_unix;       // temporary credentials only
-  std::string source;                        // "env", "shared-file:profile", "imds", ...
+  std::string session_token;            // empty for long-term keys
+  std::optional<int64_t> expires_unix;  // temporary credentials only
+  std::string source;                   // "env", "shared-file:profile", "imds", ...
 };
 
 // The pieces of a signature, exposed so tests and debug logs can compare them.

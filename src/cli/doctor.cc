@@ -17,7 +17,8 @@ void Add(std::vector<Finding>& out, Finding::Level l, const char* check, std::st
 }
 
 // "starts as uninitialized unexpectedly"
-std::optional<state::Snapshot> CheckIdentity(const config::Config& config, std::vector<Finding>& out) {
+std::optional<state::Snapshot> CheckIdentity(const config::Config& config,
+                                             std::vector<Finding>& out) {
   const char* check = "table identity";
   auto store = state::MakeStore(config.signer_state, *SystemClock::Get(),
                                 {true, config::ProcessEnvironment(), nullptr});
@@ -26,7 +27,8 @@ std::optional<state::Snapshot> CheckIdentity(const config::Config& config, std::
     return std::nullopt;
   }
   state::StoreInfo info = (*store)->Info();
-  std::string where = info.backend + " " + info.location + (info.region.empty() ? "" : " in " + info.region);
+  std::string where =
+      info.backend + " " + info.location + (info.region.empty() ? "" : " in " + info.region);
   auto head = (*store)->CheckIdentity();
   if (!head.ok()) {
     Add(out, Finding::kFail, check, head.status().message());
@@ -34,14 +36,16 @@ std::optional<state::Snapshot> CheckIdentity(const config::Config& config, std::
   }
   if (!head->has_value()) {
     Add(out, Finding::kWarn, check,
-        where + " is empty: a signer started with this configuration creates a new, "
-                "uninitialized chamber here. If you expected an initialized signer, check "
-                "signer_state.table/path and region");
+        where +
+            " is empty: a signer started with this configuration creates a new, "
+            "uninitialized chamber here. If you expected an initialized signer, check "
+            "signer_state.table/path and region");
     return std::nullopt;
   }
   Add(out, Finding::kOk, check,
       where + " belongs to chamber " + (*head)->chamber_id + " (schema " +
-          std::to_string((*head)->schema_version) + ", revision " + std::to_string((*head)->revision) + ")");
+          std::to_string((*head)->schema_version) + ", revision " +
+          std::to_string((*head)->revision) + ")");
   auto snap = (*store)->LoadSnapshot();
   if (!snap.ok()) {
     Add(out, Finding::kFail, "read permission", "cannot load records: " + snap.status().message());
@@ -67,14 +71,16 @@ void CheckRefresh(const config::Config& config, const DoctorOptions& options,
         "signer_state.refresh_interval_seconds is 0: replicas never see each other's changes "
         "(auth edits, seal, unseal progress) until restarted");
   } else {
-    Add(out, Finding::kOk, check, "replicas poll the head every " + std::to_string(interval) + " s");
+    Add(out, Finding::kOk, check,
+        "replicas poll the head every " + std::to_string(interval) + " s");
   }
   if (options.signer_url.empty()) {
     Add(out, Finding::kInfo, check,
         "pass --signer-url and --auth-token to compare a running signer's view with the backend");
     return;
   }
-  SignerConnection c{options.signer_url, options.auth_token, options.ca_file, options.allow_plaintext};
+  SignerConnection c{options.signer_url, options.auth_token, options.ca_file,
+                     options.allow_plaintext};
   auto client = SignerClient::Connect(c);
   if (!client.ok()) {
     Add(out, Finding::kFail, check, client.status().message());
@@ -82,7 +88,8 @@ void CheckRefresh(const config::Config& config, const DoctorOptions& options,
   }
   auto status = client->Get("/api/v1/chamber/status");
   if (!status.ok()) {
-    Add(out, Finding::kFail, check, "cannot read the signer's status: " + status.status().message());
+    Add(out, Finding::kFail, check,
+        "cannot read the signer's status: " + status.status().message());
     return;
   }
   json backend = status->value("state_backend", json::object());
@@ -120,7 +127,8 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
   if (!snap) return;
   auto cfg = records::Load<records::QuorumConfig>(*snap, {records::kQuorumConfig, "current"});
   if (!cfg.ok()) {
-    if (cfg.status().code() != ErrorCode::kNotFound) Add(out, Finding::kFail, check, cfg.status().message());
+    if (cfg.status().code() != ErrorCode::kNotFound)
+      Add(out, Finding::kFail, check, cfg.status().message());
     return;
   }
   if (cfg->mode != "quorum") {
@@ -133,8 +141,8 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
         *snap, {records::kOperatorCredential, records::CredentialId(cfg->mk_generation, op.name)});
     if (!cred.ok()) {
       Add(out, Finding::kFail, check,
-          "operator '" + op.name + "' has no credential row in this table (" + cred.status().message() +
-              "); was it registered against another table or region?");
+          "operator '" + op.name + "' has no credential row in this table (" +
+              cred.status().message() + "); was it registered against another table or region?");
     } else if (cred->method == "pending") {
       Add(out, Finding::kWarn, check, "operator '" + op.name + "' has not registered yet");
     } else {
@@ -156,17 +164,19 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
     }
     if (p->expires_at <= now) {
       Add(out, Finding::kInfo, "unseal progress",
-          "the submission of '" + p->operator_name + "' expired " + std::to_string(now - p->expires_at) +
-              " s ago and no longer counts");
+          "the submission of '" + p->operator_name + "' expired " +
+              std::to_string(now - p->expires_at) + " s ago and no longer counts");
     } else {
       ++live;
       Add(out, Finding::kInfo, "unseal progress",
-          "'" + p->operator_name + "' submitted; expires in " + std::to_string(p->expires_at - now) + " s");
+          "'" + p->operator_name + "' submitted; expires in " +
+              std::to_string(p->expires_at - now) + " s");
     }
   }
   if (live > 0) {
     Add(out, Finding::kInfo, "unseal progress",
-        std::to_string(live) + " of " + std::to_string(cfg->operator_threshold) + " shares submitted");
+        std::to_string(live) + " of " + std::to_string(cfg->operator_threshold) +
+            " shares submitted");
   }
 }
 
@@ -188,10 +198,14 @@ void CheckTee(const config::Config& config, const std::optional<state::Snapshot>
 
 const char* LevelName(Finding::Level level) {
   switch (level) {
-    case Finding::kOk: return "ok";
-    case Finding::kInfo: return "info";
-    case Finding::kWarn: return "warn";
-    case Finding::kFail: return "FAIL";
+    case Finding::kOk:
+      return "ok";
+    case Finding::kInfo:
+      return "info";
+    case Finding::kWarn:
+      return "warn";
+    case Finding::kFail:
+      return "FAIL";
   }
   return "?";
 }

@@ -34,11 +34,15 @@ void AddCommonOptions(CLI::App* cmd, CommonArgs& a) {
 int Fail(const Status& st) {
   std::cerr << "error: " << st.message() << std::endl;
   switch (st.code()) {
-    case ErrorCode::kInvalidArgument: return 2;
+    case ErrorCode::kInvalidArgument:
+      return 2;
     case ErrorCode::kUnauthenticated:
-    case ErrorCode::kPermissionDenied: return 3;
-    case ErrorCode::kUnavailable: return 4;
-    default: return 1;
+    case ErrorCode::kPermissionDenied:
+      return 3;
+    case ErrorCode::kUnavailable:
+      return 4;
+    default:
+      return 1;
   }
 }
 
@@ -70,7 +74,6 @@ void PrintStatus(const nlohmann::json& s) {
   }
 }
 
-
 struct CeremonyArgs : CommonArgs {
   std::string setup_token, registration_token, kms_key_arns, operators, operator_name, passphrase;
   std::string nonce, root_token, resume_token, reason;
@@ -95,12 +98,15 @@ std::vector<std::string> SplitList(const std::string& s) {
 
 // Adds the operator's secret to `body`: a passphrase (given, or prompted
 // without echo) or the YubiKey's response to the operator's challenge.
-Status AddOperatorSecret(const CeremonyArgs& a, const SignerClient& client, bool confirm, nlohmann::json& body) {
+Status AddOperatorSecret(const CeremonyArgs& a, const SignerClient& client, bool confirm,
+                         nlohmann::json& body) {
   if (a.yubikey_slot != 0) {
-    CC_ASSIGN_OR_RETURN(nlohmann::json ch, client.Get("/api/v1/chamber/unseal/challenge?operator=" + a.operator_name));
+    CC_ASSIGN_OR_RETURN(nlohmann::json ch,
+                        client.Get("/api/v1/chamber/unseal/challenge?operator=" + a.operator_name));
     auto challenge = HexDecode(ch.value("challenge", ""));
     if (!challenge) return Status::Internal("the signer sent a malformed challenge");
-    CC_ASSIGN_OR_RETURN(std::string response, MakeYubiKeyResponder()->Respond(a.yubikey_slot, *challenge));
+    CC_ASSIGN_OR_RETURN(std::string response,
+                        MakeYubiKeyResponder()->Respond(a.yubikey_slot, *challenge));
     body["yubikey_response"] = HexEncode(response);
     crypto::Wipe(response);
     return Status::Ok();
@@ -109,7 +115,8 @@ Status AddOperatorSecret(const CeremonyArgs& a, const SignerClient& client, bool
   if (!a.passphrase.empty()) {
     CC_ASSIGN_OR_RETURN(pass, ResolveSecretArg("--passphrase", a.passphrase));
   } else {
-    CC_ASSIGN_OR_RETURN(pass, PromptSecret("Passphrase for operator " + a.operator_name + ": ", confirm));
+    CC_ASSIGN_OR_RETURN(pass,
+                        PromptSecret("Passphrase for operator " + a.operator_name + ": ", confirm));
   }
   body["passphrase"] = pass;
   crypto::Wipe(pass);
@@ -160,20 +167,32 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
 
   // ---- init
   auto init = std::make_shared<CeremonyArgs>();
-  CLI::App* init_cmd = op->add_subcommand("init", "Initialize the chamber (KMS-only, or operator quorum with --operators)");
+  CLI::App* init_cmd = op->add_subcommand(
+      "init", "Initialize the chamber (KMS-only, or operator quorum with --operators)");
   AddCommonOptions(init_cmd, *init);
-  init_cmd->add_option("--setup-token", init->setup_token, "The cc-setup-… token the replica logged (or env:NAME)")->required();
-  init_cmd->add_option("--kms-key-arns", init->kms_key_arns, "KMS keys, comma-separated (arn:aws:kms:…, pkcs11:…, local:NAME)")->required();
-  init_cmd->add_option("--kms-threshold", init->kms_threshold, "How many KMS keys are needed to unseal")->required();
-  init_cmd->add_option("--operators", init->operators, "Operator names, comma-separated (quorum mode)");
-  init_cmd->add_option("--operator-threshold", init->operator_threshold, "How many operators are needed to unseal");
+  init_cmd
+      ->add_option("--setup-token", init->setup_token,
+                   "The cc-setup-… token the replica logged (or env:NAME)")
+      ->required();
+  init_cmd
+      ->add_option("--kms-key-arns", init->kms_key_arns,
+                   "KMS keys, comma-separated (arn:aws:kms:…, pkcs11:…, local:NAME)")
+      ->required();
+  init_cmd
+      ->add_option("--kms-threshold", init->kms_threshold, "How many KMS keys are needed to unseal")
+      ->required();
+  init_cmd->add_option("--operators", init->operators,
+                       "Operator names, comma-separated (quorum mode)");
+  init_cmd->add_option("--operator-threshold", init->operator_threshold,
+                       "How many operators are needed to unseal");
   init_cmd->callback([init, &exit_code] {
     Run(exit_code, [&]() -> Status {
       CeremonyArgs a = *init;
       CC_ASSIGN_OR_RETURN(std::string setup, ResolveSecretArg("--setup-token", a.setup_token));
       a.auth_token = setup;
       CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(a));
-      nlohmann::json body = {{"kms_keys", SplitList(a.kms_key_arns)}, {"kms_threshold", a.kms_threshold}};
+      nlohmann::json body = {{"kms_keys", SplitList(a.kms_key_arns)},
+                             {"kms_threshold", a.kms_threshold}};
       if (!a.operators.empty()) {
         body["mode"] = "quorum";
         body["operators"] = SplitList(a.operators);
@@ -183,7 +202,8 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
       }
       CC_ASSIGN_OR_RETURN(nlohmann::json out, client.Post("/api/v1/chamber/init", body));
       Print(a, out, [&] {
-        std::cout << "Chamber " << out.value("chamber_id", "") << " initialized in " << out.value("mode", "")
+        std::cout << "Chamber " << out.value("chamber_id", "") << " initialized in "
+                  << out.value("mode", "")
                   << " mode.\n\nManagement token (shown once; store it safely):\n  "
                   << out.value("management_token", "") << "\n";
         if (out.contains("registration_tokens")) {
@@ -191,8 +211,9 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
           for (const auto& [name, tok] : out["registration_tokens"].items()) {
             std::cout << "  " << name << ": " << tok.get<std::string>() << "\n";
           }
-          std::cout << "\nEach operator then runs: containment-chamber operator register --operator NAME "
-                       "--registration-token env:TOKEN\n";
+          std::cout
+              << "\nEach operator then runs: containment-chamber operator register --operator NAME "
+                 "--registration-token env:TOKEN\n";
         }
       });
       return Status::Ok();
@@ -201,26 +222,34 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
 
   // ---- register
   auto reg = std::make_shared<CeremonyArgs>();
-  CLI::App* reg_cmd = op->add_subcommand("register", "Register an operator's passphrase or YubiKey");
+  CLI::App* reg_cmd =
+      op->add_subcommand("register", "Register an operator's passphrase or YubiKey");
   AddCommonOptions(reg_cmd, *reg);
   reg_cmd->add_option("--operator", reg->operator_name, "Your operator name")->required();
-  reg_cmd->add_option("--registration-token", reg->registration_token, "Your one-time cc-reg-… token (or env:NAME)")->required();
-  reg_cmd->add_option("--passphrase", reg->passphrase, "Passphrase (env:NAME; prompted without echo if omitted)");
-  reg_cmd->add_option("--yubikey-slot", reg->yubikey_slot, "Use the YubiKey HMAC-SHA1 slot (1 or 2) instead of a passphrase");
+  reg_cmd
+      ->add_option("--registration-token", reg->registration_token,
+                   "Your one-time cc-reg-… token (or env:NAME)")
+      ->required();
+  reg_cmd->add_option("--passphrase", reg->passphrase,
+                      "Passphrase (env:NAME; prompted without echo if omitted)");
+  reg_cmd->add_option("--yubikey-slot", reg->yubikey_slot,
+                      "Use the YubiKey HMAC-SHA1 slot (1 or 2) instead of a passphrase");
   reg_cmd->callback([reg, &exit_code] {
     Run(exit_code, [&]() -> Status {
       CeremonyArgs a = *reg;
-      CC_ASSIGN_OR_RETURN(a.auth_token, ResolveSecretArg("--registration-token", a.registration_token));
+      CC_ASSIGN_OR_RETURN(a.auth_token,
+                          ResolveSecretArg("--registration-token", a.registration_token));
       CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(a));
       nlohmann::json body = {{"operator", a.operator_name}};
       CC_RETURN_IF_ERROR(AddOperatorSecret(a, client, /*confirm=*/true, body));
       auto out = client.Post("/api/v1/chamber/register", body);
-      crypto::Wipe(body["passphrase"].is_string() ? body["passphrase"].get_ref<std::string&>() : a.passphrase);
+      crypto::Wipe(body["passphrase"].is_string() ? body["passphrase"].get_ref<std::string&>()
+                                                  : a.passphrase);
       if (!out.ok()) return out.status();
       Print(a, *out, [&] {
-        std::cout << "Operator " << a.operator_name << " registered (" << out->value("method", "") << "). "
-                  << (*out)["registered"] << " of " << (*out)["operators"] << " operators registered; chamber is "
-                  << out->value("status", "") << ".\n";
+        std::cout << "Operator " << a.operator_name << " registered (" << out->value("method", "")
+                  << "). " << (*out)["registered"] << " of " << (*out)["operators"]
+                  << " operators registered; chamber is " << out->value("status", "") << ".\n";
       });
       return Status::Ok();
     });
@@ -228,13 +257,19 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
 
   // ---- unseal
   auto uns = std::make_shared<CeremonyArgs>();
-  CLI::App* uns_cmd = op->add_subcommand("unseal", "Submit your unseal share, or --resume after an operator seal (KMS-only)");
+  CLI::App* uns_cmd = op->add_subcommand(
+      "unseal", "Submit your unseal share, or --resume after an operator seal (KMS-only)");
   AddCommonOptions(uns_cmd, *uns);
   uns_cmd->add_option("--operator", uns->operator_name, "Your operator name (quorum mode)");
-  uns_cmd->add_option("--passphrase", uns->passphrase, "Passphrase (env:NAME; prompted without echo if omitted)");
-  uns_cmd->add_option("--yubikey-slot", uns->yubikey_slot, "Use the YubiKey HMAC-SHA1 slot (1 or 2)");
-  uns_cmd->add_flag("--resume", uns->resume, "KMS-only: lift an operator seal (needs a chamber_seal token, or a logged one-time token)");
-  uns_cmd->add_option("--resume-token", uns->resume_token, "The cc-unseal-… token the replica logged (or env:NAME)");
+  uns_cmd->add_option("--passphrase", uns->passphrase,
+                      "Passphrase (env:NAME; prompted without echo if omitted)");
+  uns_cmd->add_option("--yubikey-slot", uns->yubikey_slot,
+                      "Use the YubiKey HMAC-SHA1 slot (1 or 2)");
+  uns_cmd->add_flag(
+      "--resume", uns->resume,
+      "KMS-only: lift an operator seal (needs a chamber_seal token, or a logged one-time token)");
+  uns_cmd->add_option("--resume-token", uns->resume_token,
+                      "The cc-unseal-… token the replica logged (or env:NAME)");
   uns_cmd->callback([uns, &exit_code] {
     Run(exit_code, [&]() -> Status {
       CeremonyArgs a = *uns;
@@ -247,7 +282,8 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
           body["resume_token"] = t;
         }
       } else {
-        if (a.operator_name.empty()) return Status::InvalidArgument("--operator is required (or --resume)");
+        if (a.operator_name.empty())
+          return Status::InvalidArgument("--operator is required (or --resume)");
         body = {{"operator", a.operator_name}};
         CC_RETURN_IF_ERROR(AddOperatorSecret(a, client, /*confirm=*/false, body));
       }
@@ -256,8 +292,10 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
       if (!out.ok()) return out.status();
       Print(a, *out, [&] {
         if (out->contains("message")) std::cout << out->value("message", "") << "\n";
-        if (out->contains("progress")) std::cout << "Unseal progress: " << out->value("progress", "") << "\n";
-        if (out->contains("status")) std::cout << "Chamber is " << out->value("status", "") << " on this replica.\n";
+        if (out->contains("progress"))
+          std::cout << "Unseal progress: " << out->value("progress", "") << "\n";
+        if (out->contains("status"))
+          std::cout << "Chamber is " << out->value("status", "") << " on this replica.\n";
       });
       return Status::Ok();
     });
@@ -265,7 +303,8 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
 
   // ---- seal
   auto seal = std::make_shared<CeremonyArgs>();
-  CLI::App* seal_cmd = op->add_subcommand("seal", "Seal every replica (emergency; sticky across restarts)");
+  CLI::App* seal_cmd =
+      op->add_subcommand("seal", "Seal every replica (emergency; sticky across restarts)");
   AddCommonOptions(seal_cmd, *seal);
   seal_cmd->add_option("--reason", seal->reason, "Why (recorded in the state backend)");
   seal_cmd->callback([seal, &exit_code] {
@@ -275,7 +314,8 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
       if (!seal->reason.empty()) body["reason"] = seal->reason;
       CC_ASSIGN_OR_RETURN(nlohmann::json out, client.Post("/api/v1/chamber/seal", body));
       Print(*seal, out, [&] {
-        std::cout << "Sealed (epoch " << out["seal_epoch"] << "); every replica seals within one refresh interval.\n";
+        std::cout << "Sealed (epoch " << out["seal_epoch"]
+                  << "); every replica seals within one refresh interval.\n";
       });
       return Status::Ok();
     });
@@ -286,9 +326,11 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
   CLI::App* root_cmd = op->add_subcommand("generate-root-token", "Generate a new management token");
   AddCommonOptions(root_cmd, *root);
   root_cmd->add_option("--nonce", root->nonce, "Continue the attempt with this nonce");
-  root_cmd->add_option("--root-token", root->root_token, "KMS-only: the cc-root-… token the replica logged (or env:NAME)");
+  root_cmd->add_option("--root-token", root->root_token,
+                       "KMS-only: the cc-root-… token the replica logged (or env:NAME)");
   root_cmd->add_option("--operator", root->operator_name, "Quorum mode: your operator name");
-  root_cmd->add_option("--passphrase", root->passphrase, "Quorum mode: your passphrase (env:NAME; prompted if omitted)");
+  root_cmd->add_option("--passphrase", root->passphrase,
+                       "Quorum mode: your passphrase (env:NAME; prompted if omitted)");
   root_cmd->add_option("--yubikey-slot", root->yubikey_slot, "Quorum mode: your YubiKey slot");
   root_cmd->callback([root, &exit_code] {
     Run(exit_code, [&]() -> Status {
@@ -304,7 +346,8 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
           body["operator"] = a.operator_name;
           CC_RETURN_IF_ERROR(AddOperatorSecret(a, client, /*confirm=*/false, body));
         } else {
-          return Status::InvalidArgument("with --nonce, give --root-token (KMS-only) or --operator (quorum)");
+          return Status::InvalidArgument(
+              "with --nonce, give --root-token (KMS-only) or --operator (quorum)");
         }
       }
       auto out = client.Post("/api/v1/chamber/root-token", body);
@@ -312,14 +355,15 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
       if (!out.ok()) return out.status();
       Print(a, *out, [&] {
         if (out->contains("management_token")) {
-          std::cout << "New management token (shown once):\n  " << out->value("management_token", "") << "\n";
+          std::cout << "New management token (shown once):\n  "
+                    << out->value("management_token", "") << "\n";
         } else {
           std::cout << "Root-token generation " << out->value("nonce", "") << " started.";
           if (out->contains("message")) std::cout << " " << out->value("message", "");
           if (out->contains("required")) {
             std::cout << " Progress " << (*out)["progress"] << "/" << (*out)["required"]
-                      << "; each operator runs generate-root-token --nonce " << out->value("nonce", "")
-                      << " --operator NAME.";
+                      << "; each operator runs generate-root-token --nonce "
+                      << out->value("nonce", "") << " --operator NAME.";
           }
           std::cout << "\n";
         }

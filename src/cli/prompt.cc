@@ -32,7 +32,8 @@ Result<std::string> ReadOnce(int fd, const std::string& prompt) {
 Result<std::string> PromptSecret(const std::string& prompt, bool confirm) {
   int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
-    return Status::InvalidArgument("no secret given and no terminal to prompt on; pass it as env:NAME");
+    return Status::InvalidArgument(
+        "no secret given and no terminal to prompt on; pass it as env:NAME");
   }
   auto first = ReadOnce(fd, prompt);
   if (first.ok() && confirm) {

@@ -12,8 +12,8 @@
 #include "common/log.h"
 #include "common/process.h"
 #include "config/config.h"
-#include "metrics/metrics.h"
 #include "kms/kms_factory.h"
+#include "metrics/metrics.h"
 #include "seal/chamber.h"
 #include "state/refresher.h"
 #include "state/store_factory.h"
@@ -67,7 +67,8 @@ int RunServer(const ServerArgs& args) {
   // The state backend: identity check (wrong-table guard), head, first load.
   auto aws_credentials =
       std::make_shared<aws::DefaultCredentialChain>(config::ProcessEnvironment(), clock);
-  auto store = state::MakeStore(state_cfg, clock, {false, config::ProcessEnvironment(), aws_credentials});
+  auto store =
+      state::MakeStore(state_cfg, clock, {false, config::ProcessEnvironment(), aws_credentials});
   if (!store.ok()) return StartupError(store.status());
   state::StoreInfo info = (*store)->Info();
   auto head = state::OpenOrCreate(**store, clock.NowUnixSeconds());
@@ -90,9 +91,9 @@ int RunServer(const ServerArgs& args) {
   refresher.Start();
 
   std::unique_ptr<kms::KmsRouter> kms = kms::MakeKms(config.kms, clock, aws_credentials);
-  seal::Chamber chamber(refresher, *kms, clock,
-                        {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info},
-                        &registry);
+  seal::Chamber chamber(
+      refresher, *kms, clock,
+      {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info}, &registry);
   authorizer.SetRuntimeLookup(
       [&chamber](const std::string& token) { return chamber.RuntimeTokenScopes(token); });
   chamber.Start();

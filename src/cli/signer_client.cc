@@ -42,14 +42,22 @@ Result<nlohmann::json> SignerClient::Call(const std::string& method, const std::
     message += ": " + parsed.value("message", "");
   }
   switch (res->status) {
-    case 400: return Status::InvalidArgument(message);
-    case 401: return Status::Unauthenticated(message);
-    case 403: return Status::PermissionDenied(message);
-    case 404: return Status::NotFound(message);
-    case 409: return Status::Conflict(message);
-    case 413: return Status::TooLarge(message);
-    case 503: return Status::Unavailable(message);
-    default: return Status::Internal(message);
+    case 400:
+      return Status::InvalidArgument(message);
+    case 401:
+      return Status::Unauthenticated(message);
+    case 403:
+      return Status::PermissionDenied(message);
+    case 404:
+      return Status::NotFound(message);
+    case 409:
+      return Status::Conflict(message);
+    case 413:
+      return Status::TooLarge(message);
+    case 503:
+      return Status::Unavailable(message);
+    default:
+      return Status::Internal(message);
   }
 }
 

@@ -60,7 +60,8 @@ int Inspect(const StateArgs& a) {
     out["revision"] = snap->head.revision;
     json records = json::array();
     for (const auto& [key, r] : snap->records) {
-      records.push_back({{"kind", key.kind}, {"id", key.id}, {"revision", r.revision}, {"bytes", r.body.size()}});
+      records.push_back(
+          {{"kind", key.kind}, {"id", key.id}, {"revision", r.revision}, {"bytes", r.body.size()}});
     }
     out["records"] = records;
   }

@@ -23,7 +23,8 @@ Result<std::string> SoftwareYubiKey::Respond(int slot, const std::string& challe
 
 Result<std::string> UsbYubiKey::Respond(int slot, const std::string& challenge) {
   if (slot != 1 && slot != 2) return Status::InvalidArgument("--yubikey-slot must be 1 or 2");
-  if (challenge.size() > 64) return Status::InvalidArgument("YubiKey challenges are at most 64 bytes");
+  if (challenge.size() > 64)
+    return Status::InvalidArgument("YubiKey challenges are at most 64 bytes");
   if (!yk_init()) return Status::Unavailable("cannot initialize libykpers");
   YK_KEY* yk = yk_open_first_key();
   if (!yk) {
@@ -34,13 +35,14 @@ Result<std::string> UsbYubiKey::Respond(int slot, const std::string& challenge) 
   unsigned char response[64] = {0};
   int ok = yk_challenge_response(yk, slot == 1 ? SLOT_CHAL_HMAC1 : SLOT_CHAL_HMAC2, 1,
                                  static_cast<unsigned int>(challenge.size()),
-                                 reinterpret_cast<const unsigned char*>(challenge.data()), sizeof response,
-                                 response);
+                                 reinterpret_cast<const unsigned char*>(challenge.data()),
+                                 sizeof response, response);
   yk_close_key(yk);
   yk_release();
   if (!ok) {
-    return Status::Unavailable("the YubiKey did not answer the challenge on slot " + std::to_string(slot) +
-                               " (is an HMAC-SHA1 challenge-response credential programmed there?)");
+    return Status::Unavailable(
+        "the YubiKey did not answer the challenge on slot " + std::to_string(slot) +
+        " (is an HMAC-SHA1 challenge-response credential programmed there?)");
   }
   return std::string(reinterpret_cast<char*>(response), 20);
 }

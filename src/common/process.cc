@@ -9,7 +9,9 @@
 namespace cc {
 
 Status HardenProcess() {
-  struct rlimit no_core {0, 0};
+  struct rlimit no_core {
+    0, 0
+  };
   if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
     return Status::Internal(std::string("setrlimit(RLIMIT_CORE) failed: ") + strerror(errno));
   }

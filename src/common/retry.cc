@@ -6,8 +6,7 @@
 
 namespace cc {
 
-std::chrono::milliseconds BackoffDelay(const BackoffPolicy& policy, int attempt,
-                                       double uniform01) {
+std::chrono::milliseconds BackoffDelay(const BackoffPolicy& policy, int attempt, double uniform01) {
   int shift = std::clamp(attempt - 1, 0, 30);
   int64_t ceiling = std::min<int64_t>(policy.cap.count(), policy.base.count() << shift);
   return std::chrono::milliseconds(static_cast<int64_t>(uniform01 * static_cast<double>(ceiling)));

@@ -20,8 +20,7 @@ struct BackoffPolicy {
 // Delay before retry number `attempt` (1 = first retry): uniform in
 // [0, min(cap, base * 2^(attempt-1))]. `uniform01` supplies randomness so tests
 // can pin it.
-std::chrono::milliseconds BackoffDelay(const BackoffPolicy& policy, int attempt,
-                                       double uniform01);
+std::chrono::milliseconds BackoffDelay(const BackoffPolicy& policy, int attempt, double uniform01);
 
 // Runs `op` until it succeeds, fails with a non-retryable status, or attempts
 // run out. `sleep` is injectable for tests; by default the thread sleeps.

@@ -11,7 +11,7 @@ TEST(BackoffDelay, GrowsExponentiallyUpToTheCap) {
   EXPECT_EQ(BackoffDelay(p, 2, 0.999).count(), 199);
   EXPECT_EQ(BackoffDelay(p, 3, 0.5).count(), 200);
   EXPECT_EQ(BackoffDelay(p, 8, 0.999).count(), 999);  // capped
-  EXPECT_EQ(BackoffDelay(p, 40, 0.0).count(), 0);      // full jitter reaches zero
+  EXPECT_EQ(BackoffDelay(p, 40, 0.0).count(), 0);     // full jitter reaches zero
 }
 
 TEST(Retry, RetriesOnlyRetryableErrors) {
@@ -32,12 +32,24 @@ TEST(Retry, RetriesOnlyRetryableErrors) {
   EXPECT_EQ(slept.size(), 2u);
 
   calls = 0;
-  st = RetryStatus(p, [&] { ++calls; return Status::Conflict("lost"); }, sleeper);
+  st = RetryStatus(
+      p,
+      [&] {
+        ++calls;
+        return Status::Conflict("lost");
+      },
+      sleeper);
   EXPECT_EQ(st.code(), ErrorCode::kConflict);
   EXPECT_EQ(calls, 1);
 
   calls = 0;
-  st = RetryStatus(p, [&] { ++calls; return Status::Unavailable("down"); }, sleeper);
+  st = RetryStatus(
+      p,
+      [&] {
+        ++calls;
+        return Status::Unavailable("down");
+      },
+      sleeper);
   EXPECT_EQ(st.code(), ErrorCode::kUnavailable);
   EXPECT_EQ(calls, 5);
 }

@@ -33,13 +33,17 @@ class [[nodiscard]] Status {
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {ErrorCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
   static Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
     return {ErrorCode::kFailedPrecondition, std::move(m)};
   }
-  static Status Unauthenticated(std::string m) { return {ErrorCode::kUnauthenticated, std::move(m)}; }
+  static Status Unauthenticated(std::string m) {
+    return {ErrorCode::kUnauthenticated, std::move(m)};
+  }
   static Status PermissionDenied(std::string m) {
     return {ErrorCode::kPermissionDenied, std::move(m)};
   }
@@ -53,7 +57,9 @@ class [[nodiscard]] Status {
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // Retryable failures: outages and throttling, never conflicts or bad input.
-  bool retryable() const { return code_ == ErrorCode::kUnavailable || code_ == ErrorCode::kThrottled; }
+  bool retryable() const {
+    return code_ == ErrorCode::kUnavailable || code_ == ErrorCode::kThrottled;
+  }
 
   // "conflict: head revision moved" — for logs and CLI output.
   std::string ToString() const;
@@ -72,7 +78,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
   }
@@ -97,17 +103,16 @@ class [[nodiscard]] Result {
 }  // namespace cc
 
 // Early return on error, for Status-returning functions.
-#define CC_RETURN_IF_ERROR(expr)        \
-  do {                                  \
-    ::cc::Status _st = (expr);          \
-    if (!_st.ok()) return _st;          \
+#define CC_RETURN_IF_ERROR(expr) \
+  do {                           \
+    ::cc::Status _st = (expr);   \
+    if (!_st.ok()) return _st;   \
   } while (0)
 
 #define CC_CONCAT_INNER(a, b) a##b
 #define CC_CONCAT(a, b) CC_CONCAT_INNER(a, b)
 // CC_ASSIGN_OR_RETURN(auto x, Foo()); returns Foo()'s status on error.
-#define CC_ASSIGN_OR_RETURN(lhs, expr)                              \
-  auto CC_CONCAT(_res_, __LINE__) = (expr);                         \
-  if (!CC_CONCAT(_res_, __LINE__).ok())                             \
-    return CC_CONCAT(_res_, __LINE__).status();                     \
+#define CC_ASSIGN_OR_RETURN(lhs, expr)                                              \
+  auto CC_CONCAT(_res_, __LINE__) = (expr);                                         \
+  if (!CC_CONCAT(_res_, __LINE__).ok()) return CC_CONCAT(_res_, __LINE__).status(); \
   lhs = std::move(CC_CONCAT(_res_, __LINE__)).value()

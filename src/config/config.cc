@@ -113,11 +113,14 @@ Status FromYaml(const YAML::Node& y, const std::vector<std::string>& path, Node&
     out.is_map = true;
     for (const auto& kv : y) {
       std::string key = kv.first.as<std::string>();
-      CC_RETURN_IF_ERROR(FromYaml(kv.second, [&] {
-        auto p = path;
-        p.push_back(key);
-        return p;
-      }(), out.children[key]));
+      CC_RETURN_IF_ERROR(FromYaml(
+          kv.second,
+          [&] {
+            auto p = path;
+            p.push_back(key);
+            return p;
+          }(),
+          out.children[key]));
     }
     return Status::Ok();
   }
@@ -273,8 +276,7 @@ Status CheckStaticToken(const std::string& path, const std::string& token) {
   }
   for (char c : token) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') {
-      return Status::InvalidArgument(path +
-                                     ": token may contain only letters, digits and dashes");
+      return Status::InvalidArgument(path + ": token may contain only letters, digits and dashes");
     }
   }
   return Status::Ok();
@@ -392,8 +394,8 @@ Status Build(const Node& root, const std::map<std::string, std::string>& env, Co
 
 const std::vector<std::string>& KnownScopes() {
   static const std::vector<std::string> scopes = {
-      "upcheck",        "sign",         "public_keys",    "chamber_status",
-      "chamber_seal",   "chamber_rotate", "chamber_auth",
+      "upcheck",      "sign",           "public_keys",  "chamber_status",
+      "chamber_seal", "chamber_rotate", "chamber_auth",
   };
   return scopes;
 }
@@ -451,8 +453,8 @@ Result<Config> Load(const LoadOptions& options) {
                    [](unsigned char ch) { return std::tolower(ch); });
     auto path = Split(rest, "__");
     if (!FindLeaf(path)) {
-      return Status::InvalidArgument(Join(path, ".") + ": unknown configuration key (from " +
-                                     name + ")");
+      return Status::InvalidArgument(Join(path, ".") + ": unknown configuration key (from " + name +
+                                     ")");
     }
     SetScalar(root, path, value);
   }

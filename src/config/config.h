@@ -74,8 +74,8 @@ const std::vector<std::string>& KnownScopes();
 std::vector<std::pair<std::string, std::string>> CliFlagPaths();
 
 struct LoadOptions {
-  std::optional<std::string> file;                     // YAML path; none = defaults only
-  std::map<std::string, std::string> environment;      // usually the process environment
+  std::optional<std::string> file;                       // YAML path; none = defaults only
+  std::map<std::string, std::string> environment;        // usually the process environment
   std::vector<std::pair<std::string, std::string>> cli;  // (config path, value), applied last
 };
 

@@ -113,8 +113,9 @@ TEST_F(ConfigTest, EnvironmentOverridesFile) {
 }
 
 TEST_F(ConfigTest, CliOverridesEnvironment) {
-  auto c = LoadYaml("server: { listen_port: 9100 }\n", {{"CONTAINMENT_SERVER__LISTEN_PORT", "9200"}},
-                    {{"server.listen_port", "9300"}});
+  auto c =
+      LoadYaml("server: { listen_port: 9100 }\n", {{"CONTAINMENT_SERVER__LISTEN_PORT", "9200"}},
+               {{"server.listen_port", "9300"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->server.listen_port, 9300);
 }
@@ -127,7 +128,8 @@ TEST_F(ConfigTest, UnknownEnvironmentOverrideIsRejected) {
 }
 
 TEST_F(ConfigTest, EnvListOverrideIsCommaSeparated) {
-  auto c = LoadYaml("", {{"CONTAINMENT_UNAUTHENTICATED_POLICY__ALLOWED_SCOPES", "upcheck,chamber_status"}});
+  auto c = LoadYaml(
+      "", {{"CONTAINMENT_UNAUTHENTICATED_POLICY__ALLOWED_SCOPES", "upcheck,chamber_status"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->unauthenticated_scopes, (std::vector<std::string>{"upcheck", "chamber_status"}));
 }
@@ -141,16 +143,19 @@ TEST_F(ConfigTest, MissingEnvSecretNamesTheVariable) {
 
 TEST_F(ConfigTest, StateTableMustDifferFromKeyTable) {
   auto c = LoadYaml(
-      "signer_state: { backend: dynamodb, table: shared }\nkey_sources: { dynamodb: { table: shared } }\n");
+      "signer_state: { backend: dynamodb, table: shared }\nkey_sources: { dynamodb: { table: "
+      "shared } }\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("signer_state.table: 'shared' is also key_sources.dynamodb.table"),
-            std::string::npos)
+  EXPECT_NE(
+      c.status().message().find("signer_state.table: 'shared' is also key_sources.dynamodb.table"),
+      std::string::npos)
       << c.status().message();
 }
 
 TEST_F(ConfigTest, StateTableMustDifferFromSlashingTable) {
   auto c = LoadYaml(
-      "signer_state: { backend: dynamodb, table: shared }\nanti_slashing: { backend: dynamodb, table: shared }\n");
+      "signer_state: { backend: dynamodb, table: shared }\nanti_slashing: { backend: dynamodb, "
+      "table: shared }\n");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("is also anti_slashing.table"), std::string::npos);
 }

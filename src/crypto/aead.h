@@ -27,8 +27,10 @@ struct Binding {
 std::string BindingAad(const Binding& binding);
 
 // With caller-built associated data (KMS providers bind key and context).
-Result<std::string> AeadSealRaw(const SecretBytes& key, std::string_view plaintext, std::string_view aad);
-Result<SecretBytes> AeadOpenRaw(const SecretBytes& key, std::string_view sealed, std::string_view aad);
+Result<std::string> AeadSealRaw(const SecretBytes& key, std::string_view plaintext,
+                                std::string_view aad);
+Result<SecretBytes> AeadOpenRaw(const SecretBytes& key, std::string_view sealed,
+                                std::string_view aad);
 
 // nonce || ciphertext || tag.
 Result<std::string> AeadSeal(const SecretBytes& key, std::string_view plaintext,

@@ -23,16 +23,17 @@ bool NextCombination(std::vector<int>& idx, int n) {
 }
 }  // namespace
 
-std::string KeyCheckValue(const SecretBytes& key, std::string_view chamber_id, std::string_view label) {
+std::string KeyCheckValue(const SecretBytes& key, std::string_view chamber_id,
+                          std::string_view label) {
   SecretBytes check_key = Hkdf(key, "cc-check-v1", label, 32);
-  return HmacSha256(check_key.view(), "cc-check-v1|" + std::string(chamber_id) + "|" + std::string(label));
+  return HmacSha256(check_key.view(),
+                    "cc-check-v1|" + std::string(chamber_id) + "|" + std::string(label));
 }
 
-bool VerifyKeyCheckValue(const SecretBytes& key, std::string_view chamber_id, std::string_view label,
-                         std::string_view check) {
+bool VerifyKeyCheckValue(const SecretBytes& key, std::string_view chamber_id,
+                         std::string_view label, std::string_view check) {
   return ConstantTimeEquals(KeyCheckValue(key, chamber_id, label), check);
 }
-
 
 Result<Reconstruction> CombineVerified(const std::vector<Share>& shares, int threshold,
                                        std::string_view chamber_id, std::string_view label,

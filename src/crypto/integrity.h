@@ -14,9 +14,10 @@ namespace cc::crypto {
 
 // A check value of a 256-bit key. Only the key can produce it, and with a
 // random 256-bit key it gives nothing to brute-force.
-std::string KeyCheckValue(const SecretBytes& key, std::string_view chamber_id, std::string_view label);
-bool VerifyKeyCheckValue(const SecretBytes& key, std::string_view chamber_id, std::string_view label,
-                         std::string_view check);
+std::string KeyCheckValue(const SecretBytes& key, std::string_view chamber_id,
+                          std::string_view label);
+bool VerifyKeyCheckValue(const SecretBytes& key, std::string_view chamber_id,
+                         std::string_view label, std::string_view check);
 
 struct Reconstruction {
   SecretBytes secret;

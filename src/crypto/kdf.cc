@@ -13,7 +13,8 @@ constexpr uint64_t kFloorOps = 2;
 constexpr uint64_t kFloorMem = 64ull << 20;
 }  // namespace
 
-SecretBytes Hkdf(const SecretBytes& ikm, std::string_view salt, std::string_view info, size_t length) {
+SecretBytes Hkdf(const SecretBytes& ikm, std::string_view salt, std::string_view info,
+                 size_t length) {
   SecretBytes out(length);
   EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr);
   size_t outlen = length;
@@ -60,7 +61,8 @@ Argon2Params NewCredentialArgon2Params() {
 
 Status CheckArgon2Params(const Argon2Params& p) {
   if (p.salt.size() != crypto_pwhash_SALTBYTES) {
-    return Status::Corruption("Argon2id salt must be " + std::to_string(crypto_pwhash_SALTBYTES) + " bytes");
+    return Status::Corruption("Argon2id salt must be " + std::to_string(crypto_pwhash_SALTBYTES) +
+                              " bytes");
   }
   if (p.opslimit > 10 || p.memlimit > (4ull << 30)) {
     return Status::Corruption("Argon2id parameters are implausibly large");

@@ -11,7 +11,8 @@
 
 namespace cc::crypto {
 
-SecretBytes Hkdf(const SecretBytes& ikm, std::string_view salt, std::string_view info, size_t length);
+SecretBytes Hkdf(const SecretBytes& ikm, std::string_view salt, std::string_view info,
+                 size_t length);
 
 struct Argon2Params {
   std::string salt;  // 16 bytes

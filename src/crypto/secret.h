@@ -30,9 +30,7 @@ class SecretBytes {
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  std::string_view view() const {
-    return {reinterpret_cast<const char*>(data_), size_};
-  }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
   // Constant-time equality.
   bool Equals(const SecretBytes& other) const;
 

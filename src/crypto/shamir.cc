@@ -41,7 +41,8 @@ Result<std::vector<Share>> ShamirSplitAt(const SecretBytes& secret, const std::v
   const int n = static_cast<int>(xs.size());
   if (threshold < 1 || threshold > 255 || n < threshold || n > 255) {
     return Status::InvalidArgument("Shamir: need 1 <= threshold <= shares <= 255 (got threshold " +
-                                   std::to_string(threshold) + ", shares " + std::to_string(n) + ")");
+                                   std::to_string(threshold) + ", shares " + std::to_string(n) +
+                                   ")");
   }
   if (secret.empty()) return Status::InvalidArgument("Shamir: empty secret");
   std::set<uint8_t> seen;
@@ -88,7 +89,8 @@ Result<SecretBytes> ShamirInterpolate(const std::vector<const Share*>& shares, u
   for (const Share* s : shares) {
     if (s->y.size() != len) return Status::InvalidArgument("Shamir: shares differ in length");
     if (s->x == 0 || !seen.insert(s->x).second) {
-      return Status::InvalidArgument("Shamir: duplicate or zero share index " + std::to_string(s->x));
+      return Status::InvalidArgument("Shamir: duplicate or zero share index " +
+                                     std::to_string(s->x));
     }
   }
   SecretBytes out(len);

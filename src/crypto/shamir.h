@@ -12,8 +12,8 @@
 namespace cc::crypto {
 
 struct Share {
-  uint8_t x = 0;    // 1..255, public
-  SecretBytes y;    // same length as the secret
+  uint8_t x = 0;  // 1..255, public
+  SecretBytes y;  // same length as the secret
 };
 
 // Splits `secret` into shares at x = 1..n; any `threshold` of them rebuild it.

@@ -28,7 +28,8 @@ Result<std::string> AwsKms::RegionOf(const std::string& arn) {
   std::string resource = pos < arn.size() ? arn.substr(pos) : "";
   if (parts.size() != 5 || parts[0] != "arn" || parts[2] != "kms" || parts[3].empty() ||
       (resource.rfind("key/", 0) != 0 && resource.rfind("alias/", 0) != 0)) {
-    return Status::InvalidArgument("'" + arn + "' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)");
+    return Status::InvalidArgument("'" + arn +
+                                   "' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)");
   }
   return parts[3];
 }
@@ -37,7 +38,9 @@ Result<aws::JsonClient*> AwsKms::ClientFor(const std::string& arn) {
   CC_ASSIGN_OR_RETURN(std::string region, RegionOf(arn));
   std::lock_guard<std::mutex> l(mu_);
   auto& c = clients_[region];
-  if (!c) c = std::make_unique<aws::JsonClient>(aws::KmsService(), region, endpoint_url_, credentials_, clock_, backoff_);
+  if (!c)
+    c = std::make_unique<aws::JsonClient>(aws::KmsService(), region, endpoint_url_, credentials_,
+                                          clock_, backoff_);
   return c.get();
 }
 
@@ -53,14 +56,17 @@ Status AwsKms::Explain(const std::string& arn, const std::string& op, const Stat
   } else if (m.find("KMSInvalidStateException") != std::string::npos) {
     hint = " (the key is pending deletion or not usable)";
   } else if (m.find("InvalidCiphertextException") != std::string::npos) {
-    hint = " (the ciphertext or its encryption context does not match: value moved between records or tables?)";
+    hint =
+        " (the ciphertext or its encryption context does not match: value moved between records or "
+        "tables?)";
   } else if (m.find("IncorrectKeyException") != std::string::npos) {
     hint = " (the ciphertext was made under a different key)";
   }
   return Status(st.code(), "KMS key " + arn + ": " + m + hint);
 }
 
-Result<std::string> AwsKms::Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,
+Result<std::string> AwsKms::Encrypt(const std::string& key_uri,
+                                    const crypto::SecretBytes& plaintext,
                                     const EncryptionContext& context) {
   CC_ASSIGN_OR_RETURN(aws::JsonClient * client, ClientFor(key_uri));
   json req = {{"KeyId", key_uri},
@@ -71,11 +77,13 @@ Result<std::string> AwsKms::Encrypt(const std::string& key_uri, const crypto::Se
   crypto::Wipe(req["Plaintext"].get_ref<std::string&>());
   if (!r.ok()) return Explain(key_uri, "Encrypt", r.status());
   auto blob = Base64Decode(r->value("CiphertextBlob", ""));
-  if (!blob || blob->empty()) return Status::Unavailable("KMS key " + key_uri + ": Encrypt returned no ciphertext");
+  if (!blob || blob->empty())
+    return Status::Unavailable("KMS key " + key_uri + ": Encrypt returned no ciphertext");
   return *blob;
 }
 
-Result<crypto::SecretBytes> AwsKms::Decrypt(const std::string& key_uri, const std::string& ciphertext,
+Result<crypto::SecretBytes> AwsKms::Decrypt(const std::string& key_uri,
+                                            const std::string& ciphertext,
                                             const EncryptionContext& context) {
   CC_ASSIGN_OR_RETURN(aws::JsonClient * client, ClientFor(key_uri));
   // KeyId is passed so a ciphertext made under another key is refused
@@ -92,12 +100,14 @@ Result<crypto::SecretBytes> AwsKms::Decrypt(const std::string& key_uri, const st
   std::string& b64 = (*r)["Plaintext"].get_ref<std::string&>();
   auto plain = Base64Decode(b64);
   crypto::Wipe(b64);
-  if (!plain) return Status::Unavailable("KMS key " + key_uri + ": Decrypt returned malformed plaintext");
+  if (!plain)
+    return Status::Unavailable("KMS key " + key_uri + ": Decrypt returned malformed plaintext");
   crypto::SecretBytes out = crypto::SecretBytes::CopyFrom(*plain);
   crypto::Wipe(*plain);
   std::string returned = r->value("KeyId", "");
   if (key_uri.find(":key/") != std::string::npos && !returned.empty() && returned != key_uri) {
-    return Status::Corruption("KMS key " + key_uri + ": Decrypt answered for another key (" + returned + ")");
+    return Status::Corruption("KMS key " + key_uri + ": Decrypt answered for another key (" +
+                              returned + ")");
   }
   return out;
 }

@@ -42,7 +42,8 @@ TEST_F(AwsKmsTest, TheDoubleRejectsABadSignature) {
       aws::Credentials{testing::KmsDouble::kAccessKey, "not-the-secret", "", std::nullopt, "test"});
   auto r = Client(wrong).Encrypt(kKey1, SecretBytes::Random(32), kCtx);
   EXPECT_EQ(r.status().code(), ErrorCode::kPermissionDenied);
-  EXPECT_NE(r.status().message().find("InvalidSignatureException"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("InvalidSignatureException"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(double_.Stats()["bad_signatures"], 1);
 }
 
@@ -53,19 +54,23 @@ TEST_F(AwsKmsTest, ClearErrorsForDeniedMissingAndDisabledKeys) {
   double_.Control({{"deny", kKey1}});
   auto denied = kms.Decrypt(kKey1, ct, kCtx);
   EXPECT_EQ(denied.status().code(), ErrorCode::kPermissionDenied);
-  EXPECT_NE(denied.status().message().find("KMS key " + kKey1 + ": KMS Decrypt: AccessDeniedException"), std::string::npos)
+  EXPECT_NE(
+      denied.status().message().find("KMS key " + kKey1 + ": KMS Decrypt: AccessDeniedException"),
+      std::string::npos)
       << denied.status().message();
   EXPECT_NE(denied.status().message().find("kms:Decrypt"), std::string::npos);
   double_.Control({{"allow", kKey1}});
 
-  auto missing = kms.Encrypt("arn:aws:kms:us-east-1:111122223333:key/nope", SecretBytes::Random(32), kCtx);
+  auto missing =
+      kms.Encrypt("arn:aws:kms:us-east-1:111122223333:key/nope", SecretBytes::Random(32), kCtx);
   EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
   EXPECT_NE(missing.status().message().find("NotFoundException"), std::string::npos);
 
   double_.Control({{"disable", kKey1}});
   auto disabled = kms.Decrypt(kKey1, ct, kCtx);
   EXPECT_EQ(disabled.status().code(), ErrorCode::kFailedPrecondition);
-  EXPECT_NE(disabled.status().message().find("is disabled"), std::string::npos) << disabled.status().message();
+  EXPECT_NE(disabled.status().message().find("is disabled"), std::string::npos)
+      << disabled.status().message();
 
   double_.Control({{"pending_deletion", kKey1}});
   auto pending = kms.Decrypt(kKey1, ct, kCtx);

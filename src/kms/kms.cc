@@ -63,8 +63,8 @@ void KmsRouter::Record(const std::string& key_uri, const Status& st) {
   h.last_used = now;
   // Outages and denials make a key unhealthy; a ciphertext that does not
   // open is a data problem, not the key's.
-  bool key_problem = !st.ok() && st.code() != ErrorCode::kCorruption &&
-                     st.code() != ErrorCode::kInvalidArgument;
+  bool key_problem =
+      !st.ok() && st.code() != ErrorCode::kCorruption && st.code() != ErrorCode::kInvalidArgument;
   if (key_problem) {
     if (h.healthy) h.unhealthy_since = now;
     h.healthy = false;
@@ -75,28 +75,29 @@ void KmsRouter::Record(const std::string& key_uri, const Status& st) {
   }
 }
 
-Result<std::string> KmsRouter::Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,
-                                       const EncryptionContext& context) {
+template <typename T>
+Result<T> KmsRouter::Call(const std::string& key_uri, const std::function<Result<T>(Kms&)>& op) {
   auto p = Route(key_uri);
   if (!p.ok()) {
     Record(key_uri, p.status());
     return p.status();
   }
-  auto r = (*p)->Encrypt(key_uri, plaintext, context);
+  Result<T> r = op(**p);
   Record(key_uri, r.status());
   return r;
 }
 
-Result<crypto::SecretBytes> KmsRouter::Decrypt(const std::string& key_uri, const std::string& ciphertext,
+Result<std::string> KmsRouter::Encrypt(const std::string& key_uri,
+                                       const crypto::SecretBytes& plaintext,
+                                       const EncryptionContext& context) {
+  return Call<std::string>(key_uri, [&](Kms& k) { return k.Encrypt(key_uri, plaintext, context); });
+}
+
+Result<crypto::SecretBytes> KmsRouter::Decrypt(const std::string& key_uri,
+                                               const std::string& ciphertext,
                                                const EncryptionContext& context) {
-  auto p = Route(key_uri);
-  if (!p.ok()) {
-    Record(key_uri, p.status());
-    return p.status();
-  }
-  auto r = (*p)->Decrypt(key_uri, ciphertext, context);
-  Record(key_uri, r.status());
-  return r;
+  return Call<crypto::SecretBytes>(key_uri,
+                                   [&](Kms& k) { return k.Decrypt(key_uri, ciphertext, context); });
 }
 
 std::map<std::string, KeyHealth> KmsRouter::Health() const {

@@ -25,9 +25,11 @@ using EncryptionContext = std::map<std::string, std::string>;
 class Kms {
  public:
   virtual ~Kms() = default;
-  virtual Result<std::string> Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,
+  virtual Result<std::string> Encrypt(const std::string& key_uri,
+                                      const crypto::SecretBytes& plaintext,
                                       const EncryptionContext& context) = 0;
-  virtual Result<crypto::SecretBytes> Decrypt(const std::string& key_uri, const std::string& ciphertext,
+  virtual Result<crypto::SecretBytes> Decrypt(const std::string& key_uri,
+                                              const std::string& ciphertext,
                                               const EncryptionContext& context) = 0;
 };
 
@@ -67,6 +69,9 @@ class KmsRouter final : public Kms {
  private:
   Result<Kms*> Route(const std::string& key_uri);
   void Record(const std::string& key_uri, const Status& st);
+  // Routes, runs `op` on the provider, and records the key's health.
+  template <typename T>
+  Result<T> Call(const std::string& key_uri, const std::function<Result<T>(Kms&)>& op);
 
   std::mutex providers_mu_;
   std::map<std::string, std::unique_ptr<Kms>> providers_;

@@ -20,7 +20,7 @@ TEST(LocalKms, CreatesAPrivateKeyFileAndRoundTrips) {
   testing::TempDir dir;
   auto kms = LocalKms::Open(dir.File("dev.key"));
   ASSERT_TRUE(kms.ok()) << kms.status().ToString();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(dir.File("dev.key").c_str(), &st), 0);
   EXPECT_EQ(st.st_size, 32);
   EXPECT_EQ(st.st_mode & 077, 0u);
@@ -81,7 +81,7 @@ TEST(KmsRouter, LocalKeyFileIsCreatedOnlyWhenALocalKeyIsUsed) {
   config::KmsConfig cfg;
   cfg.local_key_file = dir.File("dev.key");
   auto router = MakeKms(cfg, *SystemClock::Get(), nullptr);
-  struct stat st{};
+  struct stat st {};
   EXPECT_NE(stat(dir.File("dev.key").c_str(), &st), 0);
   ASSERT_TRUE(router->Encrypt("local:x", SecretBytes::Random(8), kCtx).ok());
   EXPECT_EQ(stat(dir.File("dev.key").c_str(), &st), 0);

@@ -25,21 +25,26 @@ Result<std::unique_ptr<LocalKms>> LocalKms::Open(const std::string& key_file) {
     std::string tmp = key_file + ".tmp-" + std::to_string(getpid());
     int w = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (w < 0) {
-      return Status::Unavailable("kms.local.key_file: cannot create " + key_file + ": " + strerror(errno));
+      return Status::Unavailable("kms.local.key_file: cannot create " + key_file + ": " +
+                                 strerror(errno));
     }
-    bool ok = write(w, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size()) && fsync(w) == 0;
+    bool ok =
+        write(w, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size()) && fsync(w) == 0;
     close(w);
     bool created = ok && link(tmp.c_str(), key_file.c_str()) == 0;
     unlink(tmp.c_str());
     if (!ok) return Status::Unavailable("kms.local.key_file: cannot write " + key_file);
     if (created) {
-      log::Warn("kms", "created a local development KMS key file; anyone who can read it can unseal",
+      log::Warn("kms",
+                "created a local development KMS key file; anyone who can read it can unseal",
                 {{"key_file", key_file}});
     }
     fd = open(key_file.c_str(), O_RDONLY | O_CLOEXEC);
   }
-  if (fd < 0) return Status::Unavailable("kms.local.key_file: cannot read " + key_file + ": " + strerror(errno));
-  struct stat st{};
+  if (fd < 0)
+    return Status::Unavailable("kms.local.key_file: cannot read " + key_file + ": " +
+                               strerror(errno));
+  struct stat st {};
   fstat(fd, &st);
   crypto::SecretBytes root(32);
   ssize_t n = read(fd, root.data(), root.size());
@@ -47,7 +52,8 @@ Result<std::unique_ptr<LocalKms>> LocalKms::Open(const std::string& key_file) {
   bool longer = read(fd, &extra, 1) > 0;
   close(fd);
   if (n != 32 || longer) {
-    return Status::InvalidArgument("kms.local.key_file: " + key_file + " must hold exactly 32 bytes");
+    return Status::InvalidArgument("kms.local.key_file: " + key_file +
+                                   " must hold exactly 32 bytes");
   }
   if (st.st_mode & 077) {
     log::Warn("kms", "the local KMS key file is readable by other users", {{"key_file", key_file}});
@@ -61,20 +67,23 @@ crypto::SecretBytes LocalKms::KeyFor(const std::string& key_uri) const {
   return crypto::Hkdf(root_, "cc-local-kms-v1", key_uri, 32);
 }
 
-Result<std::string> LocalKms::Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,
+Result<std::string> LocalKms::Encrypt(const std::string& key_uri,
+                                      const crypto::SecretBytes& plaintext,
                                       const EncryptionContext& context) {
-  CC_ASSIGN_OR_RETURN(std::string sealed,
-                      crypto::AeadSealRaw(KeyFor(key_uri), plaintext.view(), ContextAad(key_uri, context)));
+  CC_ASSIGN_OR_RETURN(std::string sealed, crypto::AeadSealRaw(KeyFor(key_uri), plaintext.view(),
+                                                              ContextAad(key_uri, context)));
   return std::string(kMagic) + sealed;
 }
 
-Result<crypto::SecretBytes> LocalKms::Decrypt(const std::string& key_uri, const std::string& ciphertext,
+Result<crypto::SecretBytes> LocalKms::Decrypt(const std::string& key_uri,
+                                              const std::string& ciphertext,
                                               const EncryptionContext& context) {
   if (ciphertext.rfind(kMagic, 0) != 0) {
     return Status::Corruption("KMS key " + key_uri + ": not a local KMS ciphertext");
   }
-  auto r = crypto::AeadOpenRaw(KeyFor(key_uri), std::string_view(ciphertext).substr(sizeof(kMagic) - 1),
-                               ContextAad(key_uri, context));
+  auto r =
+      crypto::AeadOpenRaw(KeyFor(key_uri), std::string_view(ciphertext).substr(sizeof(kMagic) - 1),
+                          ContextAad(key_uri, context));
   if (!r.ok()) {
     return Status::Corruption("KMS key " + key_uri +
                               ": cannot decrypt (another key file, another key name, or an "

@@ -17,13 +17,20 @@ constexpr size_t kTagBytes = 16;
 
 std::string Rv(CK_RV rv) {
   switch (rv) {
-    case CKR_PIN_INCORRECT: return "CKR_PIN_INCORRECT";
-    case CKR_PIN_LOCKED: return "CKR_PIN_LOCKED";
-    case CKR_TOKEN_NOT_PRESENT: return "CKR_TOKEN_NOT_PRESENT";
-    case CKR_DEVICE_ERROR: return "CKR_DEVICE_ERROR";
-    case CKR_ENCRYPTED_DATA_INVALID: return "CKR_ENCRYPTED_DATA_INVALID";
-    case CKR_MECHANISM_INVALID: return "CKR_MECHANISM_INVALID";
-    case CKR_KEY_FUNCTION_NOT_PERMITTED: return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+    case CKR_PIN_INCORRECT:
+      return "CKR_PIN_INCORRECT";
+    case CKR_PIN_LOCKED:
+      return "CKR_PIN_LOCKED";
+    case CKR_TOKEN_NOT_PRESENT:
+      return "CKR_TOKEN_NOT_PRESENT";
+    case CKR_DEVICE_ERROR:
+      return "CKR_DEVICE_ERROR";
+    case CKR_ENCRYPTED_DATA_INVALID:
+      return "CKR_ENCRYPTED_DATA_INVALID";
+    case CKR_MECHANISM_INVALID:
+      return "CKR_MECHANISM_INVALID";
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+      return "CKR_KEY_FUNCTION_NOT_PERMITTED";
     default: {
       char buf[32];
       std::snprintf(buf, sizeof buf, "CKR 0x%lx", static_cast<unsigned long>(rv));
@@ -52,6 +59,18 @@ std::string TrimLabel(const unsigned char* label, size_t n) {
   std::string s(reinterpret_cast<const char*>(label), n);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
   return s;
+}
+
+// AES-GCM parameters: 96-bit IV, 128-bit tag, the context as associated data.
+CK_GCM_PARAMS GcmParams(unsigned char* iv, std::string& aad) {
+  CK_GCM_PARAMS gcm{};
+  gcm.pIv = iv;
+  gcm.ulIvLen = kIvBytes;
+  gcm.ulIvBits = kIvBytes * 8;
+  gcm.pAAD = reinterpret_cast<unsigned char*>(aad.data());
+  gcm.ulAADLen = aad.size();
+  gcm.ulTagBits = kTagBytes * 8;
+  return gcm;
 }
 
 }  // namespace
@@ -94,7 +113,8 @@ struct Pkcs11Kms::Session {
 };
 
 Result<std::unique_ptr<Pkcs11Kms>> Pkcs11Kms::Open(const std::string& module_path,
-                                                   const std::string& default_token, std::string pin) {
+                                                   const std::string& default_token,
+                                                   std::string pin) {
   static std::mutex modules_mu;
   static std::map<std::string, std::shared_ptr<Module>> modules;
   std::lock_guard<std::mutex> l(modules_mu);
@@ -104,9 +124,11 @@ Result<std::unique_ptr<Pkcs11Kms>> Pkcs11Kms::Open(const std::string& module_pat
     mod->path = module_path;
     mod->handle = dlopen(module_path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!mod->handle) {
-      return Status::Unavailable("kms.pkcs11.module: cannot load " + module_path + ": " + dlerror());
+      return Status::Unavailable("kms.pkcs11.module: cannot load " + module_path + ": " +
+                                 dlerror());
     }
-    auto get = reinterpret_cast<CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR)>(dlsym(mod->handle, "C_GetFunctionList"));
+    auto get = reinterpret_cast<CK_RV (*)(CK_FUNCTION_LIST_PTR_PTR)>(
+        dlsym(mod->handle, "C_GetFunctionList"));
     if (!get || get(&mod->f) != CKR_OK) {
       return Status::Unavailable("kms.pkcs11.module: " + module_path + " is not a PKCS#11 module");
     }
@@ -157,12 +179,17 @@ Result<Pkcs11Kms::Session*> Pkcs11Kms::SessionFor(const std::string& token) {
       if (f->C_GetTokenInfo(slots[i], &info) != CKR_OK) continue;
       if (TrimLabel(info.label, sizeof info.label) != token) continue;
       auto s = std::make_unique<Session>();
-      CK_RV rv = f->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s->handle);
-      if (rv != CKR_OK) return Status::Unavailable("PKCS#11: cannot open a session on token '" + token + "': " + Rv(rv));
-      rv = f->C_Login(s->handle, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin_.data()), pin_.size());
+      CK_RV rv = f->C_OpenSession(slots[i], CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr,
+                                  &s->handle);
+      if (rv != CKR_OK)
+        return Status::Unavailable("PKCS#11: cannot open a session on token '" + token +
+                                   "': " + Rv(rv));
+      rv = f->C_Login(s->handle, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(pin_.data()),
+                      pin_.size());
       if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
         f->C_CloseSession(s->handle);
-        return Status::PermissionDenied("PKCS#11: login to token '" + token + "' failed: " + Rv(rv) +
+        return Status::PermissionDenied("PKCS#11: login to token '" + token +
+                                        "' failed: " + Rv(rv) +
                                         (rv == CKR_PIN_INCORRECT ? " (check kms.pkcs11.pin)" : ""));
       }
       Session* raw = s.get();
@@ -180,17 +207,20 @@ Result<unsigned long> Pkcs11Kms::FindKey(Session& s, const std::string& label) {
   CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
   CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof cls},
                          {CKA_LABEL, const_cast<char*>(label.data()), label.size()}};
-  if (f->C_FindObjectsInit(s.handle, tmpl, 2) != CKR_OK) return Status::Unavailable("PKCS#11: C_FindObjectsInit failed");
+  if (f->C_FindObjectsInit(s.handle, tmpl, 2) != CKR_OK)
+    return Status::Unavailable("PKCS#11: C_FindObjectsInit failed");
   CK_OBJECT_HANDLE h = 0;
   CK_ULONG found = 0;
   f->C_FindObjects(s.handle, &h, 1, &found);
   f->C_FindObjectsFinal(s.handle);
-  if (found == 0) return Status::NotFound("PKCS#11: no secret key labelled '" + label + "' on the token");
+  if (found == 0)
+    return Status::NotFound("PKCS#11: no secret key labelled '" + label + "' on the token");
   s.keys[label] = h;
   return static_cast<unsigned long>(h);
 }
 
-Result<std::string> Pkcs11Kms::Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,
+Result<std::string> Pkcs11Kms::Encrypt(const std::string& key_uri,
+                                       const crypto::SecretBytes& plaintext,
                                        const EncryptionContext& context) {
   CC_ASSIGN_OR_RETURN(Pkcs11Uri u, ParsePkcs11Uri(key_uri));
   std::lock_guard<std::mutex> l(mu_);
@@ -200,17 +230,12 @@ Result<std::string> Pkcs11Kms::Encrypt(const std::string& key_uri, const crypto:
   std::string out(std::string(kMagic) + std::string(kIvBytes, '\0'));
   unsigned char* iv = reinterpret_cast<unsigned char*>(out.data()) + sizeof(kMagic) - 1;
   randombytes_buf(iv, kIvBytes);
-  CK_GCM_PARAMS gcm{};
-  gcm.pIv = iv;
-  gcm.ulIvLen = kIvBytes;
-  gcm.ulIvBits = kIvBytes * 8;
-  gcm.pAAD = reinterpret_cast<unsigned char*>(aad.data());
-  gcm.ulAADLen = aad.size();
-  gcm.ulTagBits = kTagBytes * 8;
+  CK_GCM_PARAMS gcm = GcmParams(iv, aad);
   CK_MECHANISM mech{CKM_AES_GCM, &gcm, sizeof gcm};
   CK_FUNCTION_LIST_PTR f = module_->f;
   CK_RV rv = f->C_EncryptInit(s->handle, &mech, key);
-  if (rv != CKR_OK) return Status::Unavailable("PKCS#11 key " + key_uri + ": C_EncryptInit: " + Rv(rv));
+  if (rv != CKR_OK)
+    return Status::Unavailable("PKCS#11 key " + key_uri + ": C_EncryptInit: " + Rv(rv));
   std::string ct(plaintext.size() + kTagBytes, '\0');
   CK_ULONG len = ct.size();
   rv = f->C_Encrypt(s->handle, const_cast<unsigned char*>(plaintext.data()), plaintext.size(),
@@ -220,7 +245,8 @@ Result<std::string> Pkcs11Kms::Encrypt(const std::string& key_uri, const crypto:
   return out + ct;
 }
 
-Result<crypto::SecretBytes> Pkcs11Kms::Decrypt(const std::string& key_uri, const std::string& ciphertext,
+Result<crypto::SecretBytes> Pkcs11Kms::Decrypt(const std::string& key_uri,
+                                               const std::string& ciphertext,
                                                const EncryptionContext& context) {
   CC_ASSIGN_OR_RETURN(Pkcs11Uri u, ParsePkcs11Uri(key_uri));
   const size_t header = sizeof(kMagic) - 1 + kIvBytes;
@@ -232,25 +258,22 @@ Result<crypto::SecretBytes> Pkcs11Kms::Decrypt(const std::string& key_uri, const
   CC_ASSIGN_OR_RETURN(unsigned long key, FindKey(*s, u.object));
   std::string aad = ContextAad(key_uri, context);
   std::string iv = ciphertext.substr(sizeof(kMagic) - 1, kIvBytes);
-  CK_GCM_PARAMS gcm{};
-  gcm.pIv = reinterpret_cast<unsigned char*>(iv.data());
-  gcm.ulIvLen = kIvBytes;
-  gcm.ulIvBits = kIvBytes * 8;
-  gcm.pAAD = reinterpret_cast<unsigned char*>(aad.data());
-  gcm.ulAADLen = aad.size();
-  gcm.ulTagBits = kTagBytes * 8;
+  CK_GCM_PARAMS gcm = GcmParams(reinterpret_cast<unsigned char*>(iv.data()), aad);
   CK_MECHANISM mech{CKM_AES_GCM, &gcm, sizeof gcm};
   CK_FUNCTION_LIST_PTR f = module_->f;
   CK_RV rv = f->C_DecryptInit(s->handle, &mech, key);
-  if (rv != CKR_OK) return Status::Unavailable("PKCS#11 key " + key_uri + ": C_DecryptInit: " + Rv(rv));
+  if (rv != CKR_OK)
+    return Status::Unavailable("PKCS#11 key " + key_uri + ": C_DecryptInit: " + Rv(rv));
   crypto::SecretBytes out(ciphertext.size() - header);
   CK_ULONG len = out.size();
-  rv = f->C_Decrypt(s->handle, reinterpret_cast<unsigned char*>(const_cast<char*>(ciphertext.data())) + header,
+  rv = f->C_Decrypt(s->handle,
+                    reinterpret_cast<unsigned char*>(const_cast<char*>(ciphertext.data())) + header,
                     ciphertext.size() - header, out.data(), &len);
   if (rv != CKR_OK) {
     return Status::Corruption("PKCS#11 key " + key_uri +
                               ": cannot decrypt (altered ciphertext, another key, or an encryption "
-                              "context that does not match): " + Rv(rv));
+                              "context that does not match): " +
+                              Rv(rv));
   }
   crypto::SecretBytes exact = crypto::SecretBytes::CopyFrom(out.view().substr(0, len));
   return exact;

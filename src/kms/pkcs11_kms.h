@@ -20,8 +20,7 @@ class Pkcs11Kms final : public Kms {
  public:
   // Loads the module; sessions are opened per token on first use.
   static Result<std::unique_ptr<Pkcs11Kms>> Open(const std::string& module_path,
-                                                 const std::string& default_token,
-                                                 std::string pin);
+                                                 const std::string& default_token, std::string pin);
   ~Pkcs11Kms() override;
 
   Result<std::string> Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,

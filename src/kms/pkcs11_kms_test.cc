@@ -27,8 +27,10 @@ TEST(Pkcs11Kms, WrapsInsideSoftHsm) {
 
   EncryptionContext moved = kCtx;
   moved["field"] = "share/3";
-  EXPECT_EQ((*kms)->Decrypt(token.KeyUri("wrap-1"), *ct, moved).status().code(), ErrorCode::kCorruption);
-  EXPECT_EQ((*kms)->Decrypt(token.KeyUri("wrap-2"), *ct, kCtx).status().code(), ErrorCode::kCorruption);
+  EXPECT_EQ((*kms)->Decrypt(token.KeyUri("wrap-1"), *ct, moved).status().code(),
+            ErrorCode::kCorruption);
+  EXPECT_EQ((*kms)->Decrypt(token.KeyUri("wrap-2"), *ct, kCtx).status().code(),
+            ErrorCode::kCorruption);
   auto missing = (*kms)->Encrypt(token.KeyUri("nope"), secret, kCtx);
   EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
   auto no_token = (*kms)->Encrypt("pkcs11:token=absent;object=wrap-1", secret, kCtx);
@@ -42,7 +44,8 @@ TEST(Pkcs11Kms, WrongPinIsPermissionDenied) {
   ASSERT_TRUE(kms.ok());
   auto r = (*kms)->Encrypt(token.KeyUri("k"), SecretBytes::Random(32), kCtx);
   EXPECT_EQ(r.status().code(), ErrorCode::kPermissionDenied);
-  EXPECT_NE(r.status().message().find("CKR_PIN_INCORRECT"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("CKR_PIN_INCORRECT"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(r.status().message().find("9999"), std::string::npos);
 }
 

@@ -130,10 +130,9 @@ Registry& Global() {
     reg->DescribeCounter("containment_state_refresh_errors_total", "Failed state refreshes");
     reg->DescribeCounter("containment_state_backend_requests_total",
                          "Requests sent to the state backend, by operation");
-    reg->DescribeHistogram("containment_http_request_duration_seconds",
-                           "HTTP request latency, by route and status",
-                           {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                            2.5, 5});
+    reg->DescribeHistogram(
+        "containment_http_request_duration_seconds", "HTTP request latency, by route and status",
+        {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
     return reg;
   }();
   return *r;

@@ -110,9 +110,11 @@ Result<ParsedUrl> ParseUrl(const std::string& url) {
   std::string port;
   if (!authority.empty() && authority[0] == '[') {
     auto close = authority.find(']');
-    if (close == std::string::npos) return Status::InvalidArgument("bad IPv6 host in '" + url + "'");
+    if (close == std::string::npos)
+      return Status::InvalidArgument("bad IPv6 host in '" + url + "'");
     out.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
+    if (close + 1 < authority.size() && authority[close + 1] == ':')
+      port = authority.substr(close + 2);
   } else {
     auto colon = authority.rfind(':');
     out.host = authority.substr(0, colon);

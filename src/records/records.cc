@@ -58,8 +58,8 @@ json Open(const std::string& body, const char* type) {
   json j = json::parse(body);
   if (!j.is_object()) throw std::invalid_argument("not a JSON object");
   if (j.value("type", "") != type) {
-    throw std::invalid_argument("holds a '" + j.value("type", std::string("?")) + "' record, not '" +
-                                type + "'");
+    throw std::invalid_argument("holds a '" + j.value("type", std::string("?")) +
+                                "' record, not '" + type + "'");
   }
   int v = j.value("v", 0);
   if (v < 1 || v > kRecordVersion) {
@@ -168,16 +168,18 @@ Result<QuorumConfig> Decode(const std::string& body) {
 
 // --- OperatorCredential
 std::string Encode(const OperatorCredential& r) {
-  return Wrap(kOperatorCredential,
-              {{"operator", r.operator_name},
-               {"generation", r.generation},
-               {"share_index", r.share_index},
-               {"method", r.method},
-               {"kdf", {{"salt", B64(r.kdf.salt)}, {"opslimit", r.kdf.opslimit}, {"memlimit", r.kdf.memlimit}}},
-               {"yubikey_challenge", B64(r.yubikey_challenge)},
-               {"yubikey_slot", r.yubikey_slot},
-               {"wrapped_share", B64(r.wrapped_share)},
-               {"registered_at", r.registered_at}});
+  return Wrap(
+      kOperatorCredential,
+      {{"operator", r.operator_name},
+       {"generation", r.generation},
+       {"share_index", r.share_index},
+       {"method", r.method},
+       {"kdf",
+        {{"salt", B64(r.kdf.salt)}, {"opslimit", r.kdf.opslimit}, {"memlimit", r.kdf.memlimit}}},
+       {"yubikey_challenge", B64(r.yubikey_challenge)},
+       {"yubikey_slot", r.yubikey_slot},
+       {"wrapped_share", B64(r.wrapped_share)},
+       {"registered_at", r.registered_at}});
 }
 template <>
 Result<OperatorCredential> Decode(const std::string& body) {
@@ -189,7 +191,8 @@ Result<OperatorCredential> Decode(const std::string& body) {
     r.share_index = j.at("share_index").get<int>();
     r.method = j.at("method").get<std::string>();
     const json& kdf = j.at("kdf");
-    r.kdf = {Unb64(kdf, "salt"), kdf.at("opslimit").get<uint64_t>(), kdf.at("memlimit").get<uint64_t>()};
+    r.kdf = {Unb64(kdf, "salt"), kdf.at("opslimit").get<uint64_t>(),
+             kdf.at("memlimit").get<uint64_t>()};
     r.yubikey_challenge = Unb64(j, "yubikey_challenge");
     r.yubikey_slot = j.at("yubikey_slot").get<int>();
     r.wrapped_share = Unb64(j, "wrapped_share");
@@ -356,13 +359,15 @@ Result<Manifest> Decode(const std::string& body) {
 namespace cc::records {
 
 std::string Encode(const OneTimeToken& r) {
-  return Wrap(kOneTimeToken, {{"purpose", r.purpose}, {"hash", B64(r.hash)}, {"expires_at", r.expires_at}});
+  return Wrap(kOneTimeToken,
+              {{"purpose", r.purpose}, {"hash", B64(r.hash)}, {"expires_at", r.expires_at}});
 }
 template <>
 Result<OneTimeToken> Decode(const std::string& body) {
   return Guarded<OneTimeToken>([&] {
     json j = Open(body, kOneTimeToken);
-    return OneTimeToken{j.at("purpose").get<std::string>(), Unb64(j, "hash"), j.at("expires_at").get<int64_t>()};
+    return OneTimeToken{j.at("purpose").get<std::string>(), Unb64(j, "hash"),
+                        j.at("expires_at").get<int64_t>()};
   });
 }
 

@@ -16,25 +16,25 @@
 namespace cc::records {
 
 // Record kinds (RecordKey::kind) and their ids.
-inline constexpr char kMasterKey[] = "master_key";                 // id "g<generation>"
-inline constexpr char kQuorumConfig[] = "quorum_config";           // id "current" | "staged"
+inline constexpr char kMasterKey[] = "master_key";                    // id "g<generation>"
+inline constexpr char kQuorumConfig[] = "quorum_config";              // id "current" | "staged"
 inline constexpr char kOperatorCredential[] = "operator_credential";  // id "g<gen>/<operator>"
-inline constexpr char kAuthPolicy[] = "auth_policy";               // id = policy name
-inline constexpr char kAuthToken[] = "auth_token";                 // id = hex keyed hash prefix
-inline constexpr char kTeeBlob[] = "tee_blob";                     // id "current"
-inline constexpr char kUnsealProgress[] = "unseal_progress";       // id = operator name
-inline constexpr char kSealEpoch[] = "seal_epoch";                 // id "current"
-inline constexpr char kRootGeneration[] = "root_generation";       // id "current"
-inline constexpr char kManifest[] = "manifest";                    // id "current"
-inline constexpr char kOneTimeToken[] = "one_time_token";          // id = purpose
+inline constexpr char kAuthPolicy[] = "auth_policy";                  // id = policy name
+inline constexpr char kAuthToken[] = "auth_token";                    // id = hex keyed hash prefix
+inline constexpr char kTeeBlob[] = "tee_blob";                        // id "current"
+inline constexpr char kUnsealProgress[] = "unseal_progress";          // id = operator name
+inline constexpr char kSealEpoch[] = "seal_epoch";                    // id "current"
+inline constexpr char kRootGeneration[] = "root_generation";          // id "current"
+inline constexpr char kManifest[] = "manifest";                       // id "current"
+inline constexpr char kOneTimeToken[] = "one_time_token";             // id = purpose
 
 inline constexpr int kRecordVersion = 1;
 
 // One Shamir share wrapped by one KMS key.
 struct KmsShare {
-  int index = 0;             // Shamir x coordinate, 1..255
-  std::string key_uri;       // arn:aws:kms:..., pkcs11:..., local:NAME
-  std::string ciphertext;    // provider ciphertext (binary)
+  int index = 0;           // Shamir x coordinate, 1..255
+  std::string key_uri;     // arn:aws:kms:..., pkcs11:..., local:NAME
+  std::string ciphertext;  // provider ciphertext (binary)
 };
 
 // Master-key metadata for one generation. In KMS-only mode the KMS shares
@@ -87,7 +87,7 @@ struct OperatorCredential {
   std::string operator_name;
   uint32_t generation = 1;
   int share_index = 0;
-  std::string method;  // "pending" | "passphrase" | "yubikey"
+  std::string method;             // "pending" | "passphrase" | "yubikey"
   KdfParams kdf;                  // passphrase
   std::string yubikey_challenge;  // yubikey
   int yubikey_slot = 2;
@@ -194,7 +194,7 @@ Result<T> Load(const state::Snapshot& snapshot, const state::RecordKey& key) {
 }
 
 // Record ids.
-std::string GenerationId(uint32_t generation);                              // "g3"
+std::string GenerationId(uint32_t generation);                                    // "g3"
 std::string CredentialId(uint32_t generation, const std::string& operator_name);  // "g3/alice"
 
 }  // namespace cc::records

@@ -8,8 +8,11 @@ namespace cc::records {
 namespace {
 
 TEST(Records, EveryKindRoundTrips) {
-  MasterKeyMetadata mk{2, "quorum", 2, {{1, "local:a", std::string("\x00\x01\xff", 3)}, {2, "local:b", "ct"}},
-                       "kcheck", "mcheck", 1700000000};
+  MasterKeyMetadata mk{
+      2,         "quorum",
+      2,         {{1, "local:a", std::string("\x00\x01\xff", 3)}, {2, "local:b", "ct"}},
+      "kcheck",  "mcheck",
+      1700000000};
   auto mk2 = Decode<MasterKeyMetadata>(Encode(mk));
   ASSERT_TRUE(mk2.ok()) << mk2.status().ToString();
   EXPECT_EQ(mk2->generation, 2u);
@@ -54,7 +57,8 @@ TEST(Records, EveryKindRoundTrips) {
   EXPECT_EQ(Decode<RootGeneration>(Encode(rg))->progress.at("alice"), "s");
 
   EXPECT_EQ(Decode<Manifest>(Encode(Manifest{7, "mac"}))->revision, 7u);
-  EXPECT_EQ(Decode<OneTimeToken>(Encode(OneTimeToken{"unseal_resume", "h", 5}))->purpose, "unseal_resume");
+  EXPECT_EQ(Decode<OneTimeToken>(Encode(OneTimeToken{"unseal_resume", "h", 5}))->purpose,
+            "unseal_resume");
 }
 
 TEST(Records, BodiesAreSelfDescribing) {

@@ -205,10 +205,7 @@ Result<json> Chamber::Init(const std::string& setup_token, const json& req) {
       mutations.push_back(Mutation::Put(key, records::Encode(cred)));
     }
   }
-  std::string mgmt = NewToken("cc-mgmt-", 32);
-  std::string mgmt_hash = crypto::HmacSha256(TokenHashKey(mk).view(), mgmt);
-  records::AuthToken token_rec{
-      HexEncode(mgmt_hash.substr(0, 8)), "management", mgmt_hash, {"*"}, std::nullopt, now};
+  auto [mgmt, token_rec] = NewManagementToken(mk);
   mutations.push_back(Mutation::Put(meta_key, records::Encode(meta)));
   mutations.push_back(Mutation::Put({kQuorumConfig, "current"}, records::Encode(cfg)));
   mutations.push_back(Mutation::Put({kSealEpoch, "current"},
@@ -248,14 +245,9 @@ Result<json> Chamber::Init(const std::string& setup_token, const json& req) {
 // ---------------------------------------------------------------- register
 
 Result<json> Chamber::Register(const std::string& registration_token, const json& req) {
-  return Ceremony([&]() -> Result<json> {
-    std::lock_guard<std::mutex> c(ceremony_mu_);
-    View v = Decode(refresher_.Current());
-    if (!v.config) return cc::Status::FailedPrecondition("the chamber is not initialized");
+  return Ceremony(req, [&](const View& v) -> Result<json> {
     if (v.config->mode != "quorum")
       return cc::Status::FailedPrecondition("registration is for quorum mode");
-    if (!req.is_object())
-      return cc::Status::InvalidArgument("the request body must be a JSON object");
     CC_ASSIGN_OR_RETURN(std::string name, StringField(req, "operator"));
     const records::OperatorEntry* entry = v.config->Find(name);
     if (!entry)
@@ -384,18 +376,13 @@ Result<crypto::SecretBytes> Chamber::OpenOperatorShare(const View& v,
 }
 
 Result<json> Chamber::Unseal(const json& req) {
-  return Ceremony([&]() -> Result<json> {
-    std::lock_guard<std::mutex> c(ceremony_mu_);
-    View v = Decode(refresher_.Current());
-    if (!v.config) return cc::Status::FailedPrecondition("the chamber is not initialized");
+  return Ceremony(req, [&](const View& v) -> Result<json> {
     if (v.config->mode != "quorum") {
       return cc::Status::FailedPrecondition(
           "KMS-only mode unseals automatically; to lift an operator seal use --resume");
     }
     if (!v.config->AllRegistered())
       return cc::Status::FailedPrecondition("not every operator has registered yet");
-    if (!req.is_object())
-      return cc::Status::InvalidArgument("the request body must be a JSON object");
     CC_ASSIGN_OR_RETURN(std::string name, StringField(req, "operator"));
     const records::OperatorEntry* entry = v.config->Find(name);
     if (!entry)
@@ -443,10 +430,7 @@ Result<json> Chamber::Unseal(const json& req) {
 }
 
 Result<json> Chamber::Resume(bool authorized, const json& req) {
-  return Ceremony([&]() -> Result<json> {
-    std::lock_guard<std::mutex> c(ceremony_mu_);
-    View v = Decode(refresher_.Current());
-    if (!v.config) return cc::Status::FailedPrecondition("the chamber is not initialized");
+  return Ceremony(req, [&](const View& v) -> Result<json> {
     if (v.config->mode != "kms_only") {
       return cc::Status::FailedPrecondition(
           "in quorum mode an operator seal is lifted by a fresh quorum of operator secrets");
@@ -504,11 +488,8 @@ Result<json> Chamber::Resume(bool authorized, const json& req) {
 // ---------------------------------------------------------------- seal
 
 Result<json> Chamber::Seal(const json& req) {
-  return Ceremony([&]() -> Result<json> {
-    std::lock_guard<std::mutex> c(ceremony_mu_);
-    View v = Decode(refresher_.Current());
-    if (!v.config) return cc::Status::FailedPrecondition("the chamber is not initialized");
-    std::string reason = req.is_object() ? req.value("reason", "operator seal") : "operator seal";
+  return Ceremony(req, [&](const View& v) -> Result<json> {
+    std::string reason = req.value("reason", "operator seal");
     if (reason.size() > 200) reason.resize(200);
     CC_ASSIGN_OR_RETURN(crypto::SecretBytes layer, KmsLayerSecret(v));
     records::SealEpoch sealed{v.epoch.epoch + 1, true, clock_.NowUnixSeconds(), reason};
@@ -531,6 +512,17 @@ Result<json> Chamber::Seal(const json& req) {
 
 // ---------------------------------------------------------------- tokens
 
+std::pair<std::string, records::AuthToken> Chamber::NewManagementToken(
+    const crypto::SecretBytes& mk) const {
+  std::string token = NewToken("cc-mgmt-", 32);
+  std::string hash = crypto::HmacSha256(TokenHashKey(mk).view(), token);
+  // The record id is a prefix of the keyed hash: found without scanning,
+  // and meaningless without MK.
+  records::AuthToken rec{HexEncode(hash.substr(0, 8)), "management", hash, {"*"}, std::nullopt,
+                         clock_.NowUnixSeconds()};
+  return {std::move(token), std::move(rec)};
+}
+
 Result<json> Chamber::IssueManagementToken(const View& v, const crypto::SecretBytes& layer,
                                            std::vector<Mutation> extra, const std::string& why) {
   crypto::SecretBytes mk;
@@ -540,10 +532,7 @@ Result<json> Chamber::IssueManagementToken(const View& v, const crypto::SecretBy
       return cc::Status::FailedPrecondition("a management token can only be made while unsealed");
     mk = master_key_->Clone();
   }
-  std::string token = NewToken("cc-mgmt-", 32);
-  std::string hash = crypto::HmacSha256(TokenHashKey(mk).view(), token);
-  records::AuthToken rec{HexEncode(hash.substr(0, 8)), "management", hash, {"*"}, std::nullopt,
-                         clock_.NowUnixSeconds()};
+  auto [token, rec] = NewManagementToken(mk);
   extra.push_back(Mutation::Put({kAuthToken, rec.id}, records::Encode(rec)));
   CC_RETURN_IF_ERROR(CommitWithManifest(v, layer, std::move(extra)).status());
   log::Info("seal", "management token generated", {{"token_id", rec.id}, {"how", why}});
@@ -553,12 +542,7 @@ Result<json> Chamber::IssueManagementToken(const View& v, const crypto::SecretBy
 }
 
 Result<json> Chamber::RootToken(const json& req) {
-  return Ceremony([&]() -> Result<json> {
-    std::lock_guard<std::mutex> c(ceremony_mu_);
-    View v = Decode(refresher_.Current());
-    if (!v.config) return cc::Status::FailedPrecondition("the chamber is not initialized");
-    if (!req.is_object())
-      return cc::Status::InvalidArgument("the request body must be a JSON object");
+  return Ceremony(req, [&](const View& v) -> Result<json> {
     CC_ASSIGN_OR_RETURN(crypto::SecretBytes layer, KmsLayerSecret(v));
     LayerKeys keys = LayerKeys::From(layer);
     const int64_t now = clock_.NowUnixSeconds();

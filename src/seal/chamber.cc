@@ -62,13 +62,21 @@ void Chamber::WorkerLoop() {
   }
 }
 
-Result<json> Chamber::Ceremony(const std::function<Result<json>()>& once) {
+Result<json> Chamber::Ceremony(const json& request,
+                               const std::function<Result<json>(const View&)>& once) {
+  if (!request.is_object())
+    return cc::Status::InvalidArgument("the request body must be a JSON object");
   // Act on the latest state (one head read), and when another replica
   // commits in between, re-read and try again: the operator should not have
   // to care which replica the load balancer picked.
   for (int attempt = 0;; ++attempt) {
     refresher_.RefreshOnce();
-    Result<json> r = once();
+    Result<json> r = [&]() -> Result<json> {
+      std::lock_guard<std::mutex> c(ceremony_mu_);
+      View v = Decode(refresher_.Current());
+      if (!v.config) return cc::Status::FailedPrecondition("the chamber is not initialized");
+      return once(v);
+    }();
     if (r.ok() || attempt == 2 || r.status().code() != ErrorCode::kConflict ||
         r.status().message().rfind(kCommitRace, 0) != 0) {
       return r;
@@ -456,10 +464,12 @@ void Chamber::UpdateStateLocked(const View& v) {
   view_snap_ = v.snap;
   if (s == state_ && state_published_) return;
   if (s != state_) {
-    log::Info("seal", "state changed",
-              {{"from", std::string(SealStateName(state_))}, {"to", std::string(SealStateName(s))}});
+    log::Info(
+        "seal", "state changed",
+        {{"from", std::string(SealStateName(state_))}, {"to", std::string(SealStateName(s))}});
   }
-  if (metrics_ && s == SealState::kSealed && CanSign(state_)) metrics_->Inc("containment_chamber_seal_total");
+  if (metrics_ && s == SealState::kSealed && CanSign(state_))
+    metrics_->Inc("containment_chamber_seal_total");
   state_ = s;
   state_published_ = true;
   if (metrics_) {

@@ -105,8 +105,13 @@ class Chamber final : public api::ChamberView {
                                               std::vector<state::Mutation> extra,
                                               const std::string& why);
   void WorkerLoop();
-  // Runs a ceremony against fresh state, retrying when it lost a commit race.
-  Result<nlohmann::json> Ceremony(const std::function<Result<nlohmann::json>()>& once);
+  // Runs a ceremony on an initialized chamber against fresh state, under
+  // ceremony_mu_, retrying when it lost a commit race to another replica.
+  Result<nlohmann::json> Ceremony(const nlohmann::json& request,
+                                  const std::function<Result<nlohmann::json>(const View&)>& once);
+  // A new management token and its record (keyed hash under MK).
+  std::pair<std::string, records::AuthToken> NewManagementToken(
+      const crypto::SecretBytes& master_key) const;
   static constexpr char kCommitRace[] = "another replica changed the chamber at the same time";
 
   state::Refresher& refresher_;

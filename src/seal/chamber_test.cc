@@ -21,7 +21,8 @@ class Replica {
     EXPECT_TRUE(state::OpenOrCreate(store_, clock.NowUnixSeconds()).ok());
     EXPECT_TRUE(refresher_.Initialize().ok());
     kms_.SetProvider("local", std::move(kms::LocalKms::Open(key_file).value()));
-    chamber_ = std::make_unique<Chamber>(refresher_, kms_, clock, ChamberOptions{1, 30, store_.Info()});
+    chamber_ =
+        std::make_unique<Chamber>(refresher_, kms_, clock, ChamberOptions{1, 30, store_.Info()});
     chamber_->ReconcileNow();
   }
   Chamber& operator*() { return *chamber_; }
@@ -40,12 +41,16 @@ class Replica {
 
 class ChamberTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Replica> NewReplica() { return std::make_unique<Replica>(table_, dir_.File("dev.key"), clock_); }
+  std::unique_ptr<Replica> NewReplica() {
+    return std::make_unique<Replica>(table_, dir_.File("dev.key"), clock_);
+  }
 
   // A replica logs its setup token; tests read it back through a second
   // init attempt's error path instead, so grab it from the log hook.
   std::string InitKmsOnly(Replica& r) {
-    return *InitWith(r, {{"mode", "kms_only"}, {"kms_keys", {"local:a", "local:b", "local:c"}}, {"kms_threshold", 2}});
+    return *InitWith(r, {{"mode", "kms_only"},
+                         {"kms_keys", {"local:a", "local:b", "local:c"}},
+                         {"kms_threshold", 2}});
   }
   Result<std::string> InitWith(Replica& r, const json& req) {
     auto out = r->Init(setup_tokens_.back(), req);
@@ -57,7 +62,8 @@ class ChamberTest : public ::testing::Test {
     setenv("CONTAINMENT_INSECURE_TEST_KDF", "1", 1);
     log::SetSinkForTesting([this](const std::string& line) {
       auto pos = line.find("setup_token=");
-      if (pos != std::string::npos) setup_tokens_.push_back(line.substr(pos + 12, line.find(' ', pos) - pos - 12));
+      if (pos != std::string::npos)
+        setup_tokens_.push_back(line.substr(pos + 12, line.find(' ', pos) - pos - 12));
       lines_.push_back(line);
     });
   }
@@ -83,17 +89,22 @@ TEST_F(ChamberTest, KmsOnlyInitUnsealsEveryReplica) {
 
 TEST_F(ChamberTest, InvalidInitRequestsChangeNothing) {
   auto a = NewReplica();
-  for (const json& bad : {json{{"mode", "kms_only"}, {"kms_keys", {"local:a"}}, {"kms_threshold", 2}},
-                          json{{"mode", "nope"}, {"kms_keys", {"local:a"}}, {"kms_threshold", 1}},
-                          json{{"mode", "kms_only"}, {"kms_keys", {"gcp:x"}}, {"kms_threshold", 1}},
-                          json{{"mode", "kms_only"}, {"kms_keys", {"local:a", "local:a"}}, {"kms_threshold", 1}},
-                          json{{"mode", "quorum"}, {"kms_keys", {"local:a"}}, {"kms_threshold", 1},
-                               {"operators", {"bad name"}}, {"operator_threshold", 1}},
-                          json{{"mode", "kms_only"}, {"kms_keys", "local:a"}, {"kms_threshold", 1}}}) {
+  for (const json& bad :
+       {json{{"mode", "kms_only"}, {"kms_keys", {"local:a"}}, {"kms_threshold", 2}},
+        json{{"mode", "nope"}, {"kms_keys", {"local:a"}}, {"kms_threshold", 1}},
+        json{{"mode", "kms_only"}, {"kms_keys", {"gcp:x"}}, {"kms_threshold", 1}},
+        json{{"mode", "kms_only"}, {"kms_keys", {"local:a", "local:a"}}, {"kms_threshold", 1}},
+        json{{"mode", "quorum"},
+             {"kms_keys", {"local:a"}},
+             {"kms_threshold", 1},
+             {"operators", {"bad name"}},
+             {"operator_threshold", 1}},
+        json{{"mode", "kms_only"}, {"kms_keys", "local:a"}, {"kms_threshold", 1}}}) {
     auto r = (*a)->Init(setup_tokens_.back(), bad);
     EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument) << bad.dump();
   }
-  EXPECT_EQ((*a)->Init("cc-setup-wrong", {{"mode", "kms_only"}}).status().code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ((*a)->Init("cc-setup-wrong", {{"mode", "kms_only"}}).status().code(),
+            ErrorCode::kUnauthenticated);
   EXPECT_EQ(table_->Contents().head.revision, 0u);
   EXPECT_EQ((*a)->State(), SealState::kUninitialized);
 }
@@ -103,12 +114,14 @@ TEST_F(ChamberTest, AlteredRecordSealsAndIsReported) {
   InitKmsOnly(*a);
   // Someone with write access to the table edits the seal epoch directly.
   state::Snapshot snap = table_->Contents();
-  snap.records[{records::kSealEpoch, "current"}].body = records::Encode(records::SealEpoch{0, false, 1, "forged"});
+  snap.records[{records::kSealEpoch, "current"}].body =
+      records::Encode(records::SealEpoch{0, false, 1, "forged"});
   snap.head.revision++;
   table_->Restore(snap);
   a->Poll();
   EXPECT_EQ((*a)->State(), SealState::kSealed);
-  EXPECT_NE((*a)->Status()["seal"].value("integrity_error", "").find("do not match the manifest"), std::string::npos)
+  EXPECT_NE((*a)->Status()["seal"].value("integrity_error", "").find("do not match the manifest"),
+            std::string::npos)
       << (*a)->Status().dump();
   // A fresh replica refuses to unseal on that state too.
   auto b = NewReplica();
@@ -133,7 +146,10 @@ TEST_F(ChamberTest, ARecordFromAnotherChamberIsRejected) {
   InitKmsOnly(*a);
   auto other_table = std::make_shared<state::MemoryTable>();
   Replica other(other_table, dir_.File("dev.key"), clock_);
-  ASSERT_TRUE(InitWith(other, {{"mode", "kms_only"}, {"kms_keys", {"local:a", "local:b", "local:c"}}, {"kms_threshold", 2}}).ok());
+  ASSERT_TRUE(InitWith(other, {{"mode", "kms_only"},
+                               {"kms_keys", {"local:a", "local:b", "local:c"}},
+                               {"kms_threshold", 2}})
+                  .ok());
   // Copy the other chamber's master-key record (and everything) over ours, keeping our head.
   state::Snapshot ours = table_->Contents(), theirs = other_table->Contents();
   theirs.head = ours.head;
@@ -146,11 +162,16 @@ TEST_F(ChamberTest, ARecordFromAnotherChamberIsRejected) {
 
 TEST_F(ChamberTest, UnsealProgressExpiresAfterTheTimeout) {
   auto a = NewReplica();
-  auto out = (*a)->Init(setup_tokens_.back(), {{"mode", "quorum"}, {"kms_keys", {"local:a"}}, {"kms_threshold", 1},
-                                               {"operators", {"alice", "bob"}}, {"operator_threshold", 2}});
+  auto out = (*a)->Init(setup_tokens_.back(), {{"mode", "quorum"},
+                                               {"kms_keys", {"local:a"}},
+                                               {"kms_threshold", 1},
+                                               {"operators", {"alice", "bob"}},
+                                               {"operator_threshold", 2}});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   for (const char* name : {"alice", "bob"}) {
-    auto r = (*a)->Register((*out)["registration_tokens"][name], {{"operator", name}, {"passphrase", std::string(name) + " long passphrase"}});
+    auto r = (*a)->Register(
+        (*out)["registration_tokens"][name],
+        {{"operator", name}, {"passphrase", std::string(name) + " long passphrase"}});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
   EXPECT_EQ((*a)->State(), SealState::kKmsUnsealed);
@@ -173,9 +194,14 @@ TEST_F(ChamberTest, UnsealProgressExpiresAfterTheTimeout) {
 
 TEST_F(ChamberTest, WrongSecretStoresNothingAndNamesTheOperator) {
   auto a = NewReplica();
-  auto out = (*a)->Init(setup_tokens_.back(), {{"mode", "quorum"}, {"kms_keys", {"local:a"}}, {"kms_threshold", 1},
-                                               {"operators", {"alice"}}, {"operator_threshold", 1}});
-  ASSERT_TRUE((*a)->Register((*out)["registration_tokens"]["alice"], {{"operator", "alice"}, {"passphrase", "the right passphrase"}}).ok());
+  auto out = (*a)->Init(setup_tokens_.back(), {{"mode", "quorum"},
+                                               {"kms_keys", {"local:a"}},
+                                               {"kms_threshold", 1},
+                                               {"operators", {"alice"}},
+                                               {"operator_threshold", 1}});
+  ASSERT_TRUE((*a)->Register((*out)["registration_tokens"]["alice"],
+                             {{"operator", "alice"}, {"passphrase", "the right passphrase"}})
+                  .ok());
   uint64_t rev = table_->Contents().head.revision;
   auto r = (*a)->Unseal({{"operator", "alice"}, {"passphrase", "the wrong passphrase"}});
   EXPECT_EQ(r.status().code(), ErrorCode::kUnauthenticated);

@@ -20,7 +20,9 @@ std::string LogSort(uint64_t revision) {
   std::snprintf(buf, sizeof buf, "log#%020llu", static_cast<unsigned long long>(revision));
   return buf;
 }
-json LogKey(uint64_t revision) { return {{"pk", {{"S", kLogPartition}}}, {"sk", {{"S", LogSort(revision)}}}}; }
+json LogKey(uint64_t revision) {
+  return {{"pk", {{"S", kLogPartition}}}, {"sk", {{"S", LogSort(revision)}}}};
+}
 
 json S(const std::string& v) { return {{"S", v}}; }
 json N(uint64_t v) { return {{"N", std::to_string(v)}}; }
@@ -65,12 +67,13 @@ Status DynamoDbStore::NotOurs(const std::string& why) const {
 }
 
 Result<std::optional<HeadRecord>> DynamoDbStore::GetHead() {
-  CC_ASSIGN_OR_RETURN(json r, client_->Call("GetItem", {{"TableName", table_},
-                                                        {"Key", HeadKey()},
-                                                        {"ConsistentRead", true}}));
+  CC_ASSIGN_OR_RETURN(
+      json r, client_->Call("GetItem",
+                            {{"TableName", table_}, {"Key", HeadKey()}, {"ConsistentRead", true}}));
   if (!r.contains("Item")) return std::optional<HeadRecord>();
   const json& item = r["Item"];
-  if (Str(item, "marker") != kMarker) return NotOurs("its head item has no Containment Chamber marker");
+  if (Str(item, "marker") != kMarker)
+    return NotOurs("its head item has no Containment Chamber marker");
   HeadRecord h{Str(item, "chamber_id"), static_cast<int>(Num(item, "schema_version")),
                Num(item, "created_at"), static_cast<uint64_t>(Num(item, "revision"))};
   if (h.schema_version > kSchemaVersion) {
@@ -104,9 +107,9 @@ Result<std::optional<HeadRecord>> DynamoDbStore::CheckIdentity() {
   CC_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, GetHead());
   if (head) return head;
   // No head: the table must be empty, or it belongs to something else.
-  CC_ASSIGN_OR_RETURN(json scan, client_->Call("Scan", {{"TableName", table_},
-                                                        {"Limit", 3},
-                                                        {"ConsistentRead", true}}));
+  CC_ASSIGN_OR_RETURN(
+      json scan,
+      client_->Call("Scan", {{"TableName", table_}, {"Limit", 3}, {"ConsistentRead", true}}));
   if (!scan.value("Items", json::array()).empty()) {
     const json& first = scan["Items"][0];
     return NotOurs("it holds items but no head (first item pk=" + Str(first, "pk") +
@@ -122,11 +125,11 @@ Result<HeadRecord> DynamoDbStore::CreateHeadIfAbsent(const HeadRecord& head) {
   item["schema_version"] = N(static_cast<int64_t>(head.schema_version));
   item["created_at"] = N(head.created_at);
   item["revision"] = N(uint64_t{0});
-  CC_ASSIGN_OR_RETURN(aws::AwsReply reply,
-                      client_->CallWithRetries(
-                          "PutItem", {{"TableName", table_},
-                                      {"Item", item},
-                                      {"ConditionExpression", "attribute_not_exists(pk)"}}));
+  CC_ASSIGN_OR_RETURN(
+      aws::AwsReply reply,
+      client_->CallWithRetries("PutItem", {{"TableName", table_},
+                                           {"Item", item},
+                                           {"ConditionExpression", "attribute_not_exists(pk)"}}));
   // ConditionalCheckFailed: another replica created it first; read theirs.
   if (!reply.ok() && reply.error_type != "ConditionalCheckFailedException") {
     return aws::JsonClient::ToStatus(aws::DynamoDbService(), "PutItem", reply);
@@ -209,16 +212,18 @@ Result<Delta> DynamoDbStore::LoadChangesSince(uint64_t revision) {
 }
 
 Result<std::optional<Delta>> DynamoDbStore::TryLoadChanges(uint64_t revision) {
-  json q = {{"TableName", table_},
-            {"KeyConditionExpression", "pk = :p AND sk > :from"},
-            {"ExpressionAttributeValues", {{":p", S(kLogPartition)}, {":from", S(LogSort(revision))}}},
-            {"ConsistentRead", true}};
+  json q = {
+      {"TableName", table_},
+      {"KeyConditionExpression", "pk = :p AND sk > :from"},
+      {"ExpressionAttributeValues", {{":p", S(kLogPartition)}, {":from", S(LogSort(revision))}}},
+      {"ConsistentRead", true}};
   std::map<RecordKey, bool> changed;
   uint64_t expect = revision + 1;
   while (true) {
     CC_ASSIGN_OR_RETURN(json page, client_->Call("Query", q));
     for (const json& item : page.value("Items", json::array())) {
-      if (Str(item, "sk") != LogSort(expect)) return Status::NotFound("change log does not reach back");
+      if (Str(item, "sk") != LogSort(expect))
+        return Status::NotFound("change log does not reach back");
       ++expect;
       CC_ASSIGN_OR_RETURN(auto entry, DecodeChangeLog(Str(item, "entry")));
       FoldChangeLog(entry, changed);
@@ -240,7 +245,8 @@ Result<std::optional<Delta>> DynamoDbStore::TryLoadChanges(uint64_t revision) {
   std::map<RecordKey, Record> fetched;
   for (size_t i = 0; i < wanted.size(); i += 100) {
     json keys = json::array();
-    for (size_t j = i; j < std::min(wanted.size(), i + 100); ++j) keys.push_back(RecordKeyJson(wanted[j]));
+    for (size_t j = i; j < std::min(wanted.size(), i + 100); ++j)
+      keys.push_back(RecordKeyJson(wanted[j]));
     json req = {{"RequestItems", {{table_, {{"Keys", keys}, {"ConsistentRead", true}}}}}};
     for (int round = 0; round < 10 && !req["RequestItems"].empty(); ++round) {
       CC_ASSIGN_OR_RETURN(json r, client_->Call("BatchGetItem", req));
@@ -248,13 +254,15 @@ Result<std::optional<Delta>> DynamoDbStore::TryLoadChanges(uint64_t revision) {
         std::string sk = Str(item, "sk").substr(2);
         auto hash = sk.find('#');
         auto body = Base64Decode(item.contains("body") ? item["body"].value("B", "") : "");
-        if (hash == std::string::npos || !body) return Status::Corruption("malformed state item in '" + table_ + "'");
+        if (hash == std::string::npos || !body)
+          return Status::Corruption("malformed state item in '" + table_ + "'");
         RecordKey key{sk.substr(0, hash), sk.substr(hash + 1)};
         fetched[key] = Record{key, static_cast<uint64_t>(Num(item, "revision")), std::move(*body)};
       }
       req["RequestItems"] = r.value("UnprocessedKeys", json::object());
     }
-    if (!req["RequestItems"].empty()) return Status::Throttled("BatchGetItem left keys unprocessed");
+    if (!req["RequestItems"].empty())
+      return Status::Throttled("BatchGetItem left keys unprocessed");
   }
   CC_ASSIGN_OR_RETURN(std::optional<HeadRecord> head, GetHead());
   if (!head) return Status::NotFound("DynamoDB table '" + table_ + "' has no head item");
@@ -293,14 +301,15 @@ Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
   if (rev > kChangeLogWindow) {
     items.push_back({{"Delete", {{"TableName", table_}, {"Key", LogKey(rev - kChangeLogWindow)}}}});
   }
-  items.push_back(
-      {{"Update",
-        {{"TableName", table_},
-         {"Key", HeadKey()},
-         {"UpdateExpression", "SET revision = :new"},
-         {"ConditionExpression", "revision = :expected AND marker = :marker"},
-         {"ExpressionAttributeValues",
-          {{":new", N(rev)}, {":expected", N(request.expected_revision)}, {":marker", S(kMarker)}}}}}});
+  items.push_back({{"Update",
+                    {{"TableName", table_},
+                     {"Key", HeadKey()},
+                     {"UpdateExpression", "SET revision = :new"},
+                     {"ConditionExpression", "revision = :expected AND marker = :marker"},
+                     {"ExpressionAttributeValues",
+                      {{":new", N(rev)},
+                       {":expected", N(request.expected_revision)},
+                       {":marker", S(kMarker)}}}}}});
   // The token makes a retry after a lost response idempotent (10 minutes).
   json body = {{"TransactItems", items}, {"ClientRequestToken", RandomHexId(16)}};
   CC_ASSIGN_OR_RETURN(aws::AwsReply reply, client_->CallWithRetries("TransactWriteItems", body));
@@ -321,7 +330,8 @@ Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
                               std::to_string(request.expected_revision) +
                               "; another replica committed first (" + codes + ")");
     }
-    return Status::Unavailable("DynamoDB cancelled the commit: " + codes + " " + reply.error_message);
+    return Status::Unavailable("DynamoDB cancelled the commit: " + codes + " " +
+                               reply.error_message);
   }
   return aws::JsonClient::ToStatus(aws::DynamoDbService(), "TransactWriteItems", reply);
 }

@@ -29,12 +29,14 @@ TEST(DynamoDbStore, MissingTableIsAnErrorNamingTableAndRegion) {
 TEST(DynamoDbStore, RefusesATableWithAnotherKeySchema) {
   std::string table = DynamoDbLocal::UniqueTableName("keys");
   auto client = DynamoDbLocal::Get().Client();
-  ASSERT_TRUE(client->Call("CreateTable",
-                           {{"TableName", table},
-                            {"AttributeDefinitions", {{{"AttributeName", "pubkey"}, {"AttributeType", "S"}}}},
-                            {"KeySchema", {{{"AttributeName", "pubkey"}, {"KeyType", "HASH"}}}},
-                            {"BillingMode", "PAY_PER_REQUEST"}})
-                  .ok());
+  ASSERT_TRUE(
+      client
+          ->Call("CreateTable",
+                 {{"TableName", table},
+                  {"AttributeDefinitions", {{{"AttributeName", "pubkey"}, {"AttributeType", "S"}}}},
+                  {"KeySchema", {{{"AttributeName", "pubkey"}, {"KeyType", "HASH"}}}},
+                  {"BillingMode", "PAY_PER_REQUEST"}})
+          .ok());
   auto id = DynamoDbLocal::Get().Store(table, false)->CheckIdentity();
   EXPECT_EQ(id.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(id.status().message().find("key schema is (pubkey)"), std::string::npos)
@@ -44,11 +46,12 @@ TEST(DynamoDbStore, RefusesATableWithAnotherKeySchema) {
 TEST(DynamoDbStore, RefusesATableHoldingForeignItems) {
   std::string table = DynamoDbLocal::UniqueTableName("slashing");
   auto store = DynamoDbLocal::Get().Store(table);
-  ASSERT_TRUE(DynamoDbLocal::Get()
-                  .Client()
-                  ->Call("PutItem", {{"TableName", table},
-                                     {"Item", {{"pk", {{"S", "0xabc"}}}, {"sk", {{"S", "slot#123"}}}}}})
-                  .ok());
+  ASSERT_TRUE(
+      DynamoDbLocal::Get()
+          .Client()
+          ->Call("PutItem", {{"TableName", table},
+                             {"Item", {{"pk", {{"S", "0xabc"}}}, {"sk", {{"S", "slot#123"}}}}}})
+          .ok());
   auto id = store->CheckIdentity();
   EXPECT_EQ(id.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(id.status().message().find("slot#123"), std::string::npos) << id.status().message();

@@ -72,8 +72,9 @@ Result<Delta> MemoryStore::LoadChangesSince(uint64_t revision) {
   if (!table_->head_) return Status::NotFound("the state store has no head record");
   Delta d{*table_->head_, {}, {}};
   if (revision > d.head.revision) {
-    return Status::FailedPrecondition("the store is at revision " + std::to_string(d.head.revision) +
-                                      ", behind " + std::to_string(revision));
+    return Status::FailedPrecondition("the store is at revision " +
+                                      std::to_string(d.head.revision) + ", behind " +
+                                      std::to_string(revision));
   }
   std::map<RecordKey, bool> changed;
   for (uint64_t r = revision + 1; r <= d.head.revision; ++r) {

@@ -13,7 +13,8 @@ Refresher::~Refresher() { Stop(); }
 
 Status Refresher::Initialize() {
   BackoffPolicy policy{std::chrono::milliseconds(200), std::chrono::milliseconds(2000), 5};
-  CC_ASSIGN_OR_RETURN(Snapshot snap, Retry<Snapshot>(policy, [&] { return store_.LoadSnapshot(); }));
+  CC_ASSIGN_OR_RETURN(Snapshot snap,
+                      Retry<Snapshot>(policy, [&] { return store_.LoadSnapshot(); }));
   {
     std::lock_guard<std::mutex> l(mu_);
     last_success_ = clock_.SteadyNow();
@@ -64,8 +65,7 @@ void Refresher::RecordError(const cc::Status& st) {
     status_.last_error = st.ToString();
   }
   if (first) {
-    log::Warn("state", "refresh failed; keeping the last good state",
-              {{"error", st.ToString()}});
+    log::Warn("state", "refresh failed; keeping the last good state", {{"error", st.ToString()}});
   }
   if (metrics_) metrics_->Inc("containment_state_refresh_errors_total");
 }
@@ -172,8 +172,7 @@ void Refresher::PublishMetrics() {
   metrics_->Set("containment_state_revision", static_cast<double>(s.revision));
   metrics_->Set("containment_state_refresh_age_seconds", s.last_refresh_age_seconds);
   for (const auto& [op, n] : store_.Stats().requests) {
-    metrics_->Set("containment_state_backend_requests_total", {{"op", op}},
-                  static_cast<double>(n));
+    metrics_->Set("containment_state_backend_requests_total", {{"op", op}}, static_cast<double>(n));
   }
 }
 

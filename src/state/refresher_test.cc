@@ -13,7 +13,8 @@ class RefresherTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(OpenOrCreate(writer_, clock_.NowUnixSeconds()).ok());
     ASSERT_TRUE(refresher_.Initialize().ok());
-    refresher_.Subscribe([this](const std::shared_ptr<const Snapshot>& s) { seen_.push_back(s->head.revision); });
+    refresher_.Subscribe(
+        [this](const std::shared_ptr<const Snapshot>& s) { seen_.push_back(s->head.revision); });
   }
   uint64_t WriteOther(const std::string& id, const std::string& body) {
     auto head = writer_.ReadHead();
@@ -113,12 +114,12 @@ TEST_F(RefresherTest, BackoffGrowsWithErrorsAndIsCapped) {
   EXPECT_EQ(refresher_.NextDelay(1, 1.0), milliseconds(1000));
   EXPECT_EQ(refresher_.NextDelay(3, 1.0), milliseconds(4000));
   EXPECT_EQ(refresher_.NextDelay(20, 1.0), milliseconds(8000));  // the cap
-  EXPECT_GE(refresher_.NextDelay(20, 0.0), milliseconds(4000));   // jitter keeps half
+  EXPECT_GE(refresher_.NextDelay(20, 0.0), milliseconds(4000));  // jitter keeps half
 }
 
 TEST_F(RefresherTest, OwnCommitIsVisibleImmediately) {
-  auto rev = refresher_.Commit({refresher_.Current()->head.revision,
-                                {Mutation::Put({"seal_epoch", "current"}, "1")}});
+  auto rev = refresher_.Commit(
+      {refresher_.Current()->head.revision, {Mutation::Put({"seal_epoch", "current"}, "1")}});
   ASSERT_TRUE(rev.ok());
   EXPECT_EQ(refresher_.Current()->head.revision, *rev);
   EXPECT_NE(refresher_.Current()->Find({"seal_epoch", "current"}), nullptr);

@@ -73,14 +73,14 @@ class Txn {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, Mode mode) {
-  struct stat st{};
+  struct stat st {};
   if (mode == Mode::kReadOnly && stat(path.c_str(), &st) != 0) {
     return Status::NotFound("no state file at " + path);
   }
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_NOMUTEX |
-              (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      SQLITE_OPEN_NOMUTEX |
+      (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   mode_t old_umask = umask(077);  // the state file holds wrapped key material
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   umask(old_umask);
@@ -107,8 +107,8 @@ Status SqliteStore::Exec(const char* sql) {
   if (rc == SQLITE_OK) return Status::Ok();
   std::string msg = err ? err : sqlite3_errstr(rc);
   sqlite3_free(err);
-  ErrorCode code = (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ErrorCode::kUnavailable
-                                                               : ErrorCode::kInternal;
+  ErrorCode code =
+      (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) ? ErrorCode::kUnavailable : ErrorCode::kInternal;
   return Status(code, "SQLite " + path_ + ": " + msg);
 }
 
@@ -144,7 +144,8 @@ Result<std::optional<HeadRecord>> SqliteStore::CheckIdentity() {
   }
   std::string foreign;
   for (const auto& t : tables) {
-    if (t != "cc_head" && t != "cc_records" && t != "cc_log") foreign += (foreign.empty() ? "" : ", ") + t;
+    if (t != "cc_head" && t != "cc_records" && t != "cc_log")
+      foreign += (foreign.empty() ? "" : ", ") + t;
   }
   if (!foreign.empty()) {
     return Status::FailedPrecondition(
@@ -160,7 +161,9 @@ Result<std::optional<HeadRecord>> SqliteStore::CheckIdentity() {
 }
 
 Result<std::optional<HeadRecord>> SqliteStore::ReadHeadLocked() {
-  Stmt s(db_, "SELECT marker, chamber_id, schema_version, created_at, revision FROM cc_head WHERE id = 1");
+  Stmt s(
+      db_,
+      "SELECT marker, chamber_id, schema_version, created_at, revision FROM cc_head WHERE id = 1");
   if (!s.ok()) return Error("cannot read the head");
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<HeadRecord>();
@@ -170,9 +173,9 @@ Result<std::optional<HeadRecord>> SqliteStore::ReadHeadLocked() {
   }
   HeadRecord h{s.Text(1), static_cast<int>(s.Int(2)), s.Int(3), static_cast<uint64_t>(s.Int(4))};
   if (h.schema_version > kSchemaVersion) {
-    return Status::FailedPrecondition("state file " + path_ + " has schema version " +
-                                      std::to_string(h.schema_version) + "; this build reads up to " +
-                                      std::to_string(kSchemaVersion) + " (upgrade the binary)");
+    return Status::FailedPrecondition(
+        "state file " + path_ + " has schema version " + std::to_string(h.schema_version) +
+        "; this build reads up to " + std::to_string(kSchemaVersion) + " (upgrade the binary)");
   }
   Count("read_head", 64);
   return std::optional<HeadRecord>(h);
@@ -181,9 +184,10 @@ Result<std::optional<HeadRecord>> SqliteStore::ReadHeadLocked() {
 Result<HeadRecord> SqliteStore::CreateHeadIfAbsent(const HeadRecord& head) {
   std::lock_guard<std::mutex> l(mu_);
   Count("create_head", 0);
-  Stmt s(db_,
-         "INSERT OR IGNORE INTO cc_head (id, marker, chamber_id, schema_version, created_at, revision)"
-         " VALUES (1, ?, ?, ?, ?, 0)");
+  Stmt s(
+      db_,
+      "INSERT OR IGNORE INTO cc_head (id, marker, chamber_id, schema_version, created_at, revision)"
+      " VALUES (1, ?, ?, ?, ?, 0)");
   if (!s.ok()) return Error("cannot create the head");
   s.Bind(1, std::string(kMarker));
   s.Bind(2, head.chamber_id);
@@ -285,7 +289,8 @@ Result<uint64_t> SqliteStore::Commit(const CommitRequest& request) {
   const int64_t rev = static_cast<int64_t>(request.expected_revision + 1);
   for (const Mutation& m : request.mutations) {
     if (m.body) {
-      Stmt s(db_, "INSERT OR REPLACE INTO cc_records (kind, id, revision, body) VALUES (?, ?, ?, ?)");
+      Stmt s(db_,
+             "INSERT OR REPLACE INTO cc_records (kind, id, revision, body) VALUES (?, ?, ?, ?)");
       s.Bind(1, m.key.kind);
       s.Bind(2, m.key.id);
       s.Bind(3, rev);

@@ -30,7 +30,8 @@ class SqliteStore final : public StateStore {
   StoreStats Stats() const override;
 
  private:
-  SqliteStore(sqlite3* db, std::string path, Mode mode) : db_(db), path_(std::move(path)), mode_(mode) {}
+  SqliteStore(sqlite3* db, std::string path, Mode mode)
+      : db_(db), path_(std::move(path)), mode_(mode) {}
   Status Exec(const char* sql);
   Status Error(const std::string& what) const;
   Result<std::optional<HeadRecord>> ReadHeadLocked();

@@ -15,13 +15,15 @@ TEST(SqliteStore, RefusesAFileHoldingOtherTables) {
   testing::TempDir dir;
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.File("slashing.db").c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "CREATE TABLE signed_blocks (pubkey TEXT, slot INTEGER)", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "CREATE TABLE signed_blocks (pubkey TEXT, slot INTEGER)", nullptr, nullptr,
+               nullptr);
   sqlite3_close(db);
   auto store = SqliteStore::Open(dir.File("slashing.db"));
   ASSERT_TRUE(store.ok());
   auto id = (*store)->CheckIdentity();
   EXPECT_EQ(id.status().code(), ErrorCode::kFailedPrecondition);
-  EXPECT_NE(id.status().message().find("signed_blocks"), std::string::npos) << id.status().message();
+  EXPECT_NE(id.status().message().find("signed_blocks"), std::string::npos)
+      << id.status().message();
   EXPECT_FALSE(OpenOrCreate(**store, 1).ok());
 }
 
@@ -29,7 +31,7 @@ TEST(SqliteStore, ReadOnlyOpenNeverCreatesTheFile) {
   testing::TempDir dir;
   auto store = SqliteStore::Open(dir.File("absent.db"), SqliteStore::Mode::kReadOnly);
   EXPECT_EQ(store.status().code(), ErrorCode::kNotFound);
-  struct stat st{};
+  struct stat st {};
   EXPECT_NE(stat(dir.File("absent.db").c_str(), &st), 0);
 }
 
@@ -44,7 +46,7 @@ TEST(SqliteStore, StateFileIsPrivateToItsOwner) {
   auto store = SqliteStore::Open(dir.File("state.db"));
   ASSERT_TRUE(store.ok());
   ASSERT_TRUE(OpenOrCreate(**store, 1).ok());
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(dir.File("state.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 077, 0u);
 }

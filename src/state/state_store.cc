@@ -55,7 +55,8 @@ Result<std::vector<std::pair<RecordKey, bool>>> DecodeChangeLog(const std::strin
   if (!a.is_array()) return Status::Corruption("malformed change-log entry");
   std::vector<std::pair<RecordKey, bool>> out;
   for (const auto& e : a) {
-    if (!e.is_array() || e.size() != 3 || !e[0].is_string() || !e[1].is_string() || !e[2].is_boolean()) {
+    if (!e.is_array() || e.size() != 3 || !e[0].is_string() || !e[1].is_string() ||
+        !e[2].is_boolean()) {
       return Status::Corruption("malformed change-log entry");
     }
     out.push_back({RecordKey{e[0].get<std::string>(), e[1].get<std::string>()}, e[2].get<bool>()});

@@ -137,7 +137,8 @@ Status ValidateCommit(const CommitRequest& request);
 
 // The change-log entry of a commit: which keys it wrote or deleted.
 std::string EncodeChangeLog(const CommitRequest& request);
-Result<std::vector<std::pair<RecordKey, bool>>> DecodeChangeLog(const std::string& entry);  // (key, deleted)
+Result<std::vector<std::pair<RecordKey, bool>>> DecodeChangeLog(
+    const std::string& entry);  // (key, deleted)
 
 // Folds log entries (oldest first) into the set of keys to fetch and delete.
 void FoldChangeLog(const std::vector<std::pair<RecordKey, bool>>& entry,

@@ -98,9 +98,10 @@ TEST_P(StateStoreTest, EmptyStoreGetsOneHeadThatEveryReplicaShares) {
 
 TEST_P(StateStoreTest, CommitsPutAndDeleteAtomicallyAndAdvanceTheRevision) {
   Open(*store_);
-  auto r1 = store_->Commit({0,
-                            {Mutation::Put({"quorum_config", "g1"}, "config-1"),
-                             Mutation::Put({"operator_credential", "alice"}, std::string("a\0b", 3))}});
+  auto r1 =
+      store_->Commit({0,
+                      {Mutation::Put({"quorum_config", "g1"}, "config-1"),
+                       Mutation::Put({"operator_credential", "alice"}, std::string("a\0b", 3))}});
   ASSERT_TRUE(r1.ok()) << r1.status().ToString();
   EXPECT_EQ(*r1, 1u);
   auto r2 = store_->Commit({1,
@@ -134,8 +135,9 @@ TEST_P(StateStoreTest, BinaryBodiesRoundTrip) {
 TEST_P(StateStoreTest, StaleCommitIsAConflictAndWritesNothing) {
   Open(*store_);
   ASSERT_TRUE(store_->Commit({0, {Mutation::Put({"auth_policy", "ops"}, "v1")}}).ok());
-  auto stale = backend_->NewClient()->Commit({0, {Mutation::Put({"auth_policy", "ops"}, "lost"),
-                                                  Mutation::Put({"auth_policy", "new"}, "x")}});
+  auto stale = backend_->NewClient()->Commit({0,
+                                              {Mutation::Put({"auth_policy", "ops"}, "lost"),
+                                               Mutation::Put({"auth_policy", "new"}, "x")}});
   EXPECT_EQ(stale.status().code(), ErrorCode::kConflict) << stale.status().ToString();
   auto snap = store_->LoadSnapshot();
   ASSERT_TRUE(snap.ok());
@@ -155,7 +157,8 @@ TEST_P(StateStoreTest, OversizedOrTooLargeCommitsAreRefusedBeforeWriting) {
   auto ok = store_->Commit(many);
   EXPECT_TRUE(ok.ok()) << ok.status().ToString();
 
-  auto big = store_->Commit({1, {Mutation::Put({"tee_blob", "current"}, std::string(401 * 1024, 'x'))}});
+  auto big =
+      store_->Commit({1, {Mutation::Put({"tee_blob", "current"}, std::string(401 * 1024, 'x'))}});
   EXPECT_EQ(big.status().code(), ErrorCode::kTooLarge);
   EXPECT_NE(big.status().message().find("400"), std::string::npos) << big.status().message();
   EXPECT_EQ(store_->ReadHead()->revision, 1u);
@@ -191,8 +194,9 @@ TEST_P(StateStoreTest, EightRacingWritersExactlyOneWinsEachRound) {
     std::vector<std::thread> threads;
     for (int w = 0; w < kWriters; ++w) {
       threads.emplace_back([&, w] {
-        auto r = replicas[w]->Commit(
-            {static_cast<uint64_t>(round), {Mutation::Put({"seal_epoch", "current"}, std::to_string(w))}});
+        auto r =
+            replicas[w]->Commit({static_cast<uint64_t>(round),
+                                 {Mutation::Put({"seal_epoch", "current"}, std::to_string(w))}});
         if (r.ok()) {
           wins++;
         } else if (r.status().code() == ErrorCode::kConflict) {
@@ -225,7 +229,8 @@ TEST_P(StateStoreTest, RacingIncrementsLoseNoUpdate) {
         ASSERT_TRUE(snap.ok()) << snap.status().ToString();
         const Record* r = snap->Find({"counter", "n"});
         int n = r ? std::stoi(r->body) : 0;
-        auto c = replica->Commit({snap->head.revision, {Mutation::Put({"counter", "n"}, std::to_string(n + 1))}});
+        auto c = replica->Commit(
+            {snap->head.revision, {Mutation::Put({"counter", "n"}, std::to_string(n + 1))}});
         if (c.ok()) {
           ++done;
         } else {
@@ -245,10 +250,22 @@ TEST_P(StateStoreTest, RacingIncrementsLoseNoUpdate) {
 
 TEST_P(StateStoreTest, ChangesSinceARevisionAreExactlyWhatWasCommitted) {
   Open(*store_);
-  ASSERT_TRUE(store_->Commit({0, {Mutation::Put({"auth_token", "a"}, "a1"), Mutation::Put({"auth_token", "b"}, "b1"),
-                                  Mutation::Put({"auth_token", "c"}, "c1")}}).ok());
-  ASSERT_TRUE(store_->Commit({1, {Mutation::Put({"auth_token", "a"}, "a2"), Mutation::Delete({"auth_token", "b"})}}).ok());
-  ASSERT_TRUE(store_->Commit({2, {Mutation::Put({"auth_policy", "p"}, "p1"), Mutation::Delete({"auth_token", "a"})}}).ok());
+  ASSERT_TRUE(store_
+                  ->Commit({0,
+                            {Mutation::Put({"auth_token", "a"}, "a1"),
+                             Mutation::Put({"auth_token", "b"}, "b1"),
+                             Mutation::Put({"auth_token", "c"}, "c1")}})
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Commit({1,
+                            {Mutation::Put({"auth_token", "a"}, "a2"),
+                             Mutation::Delete({"auth_token", "b"})}})
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Commit({2,
+                            {Mutation::Put({"auth_policy", "p"}, "p1"),
+                             Mutation::Delete({"auth_token", "a"})}})
+                  .ok());
 
   auto other = backend_->NewClient();
   auto d = other->LoadChangesSince(1);
@@ -284,7 +301,9 @@ TEST_P(StateStoreTest, ChangesSinceARevisionAreExactlyWhatWasCommitted) {
 TEST_P(StateStoreTest, ChangesBeyondTheLogWindowAreNotFound) {
   Open(*store_);
   for (uint64_t rev = 0; rev < kChangeLogWindow + 3; ++rev) {
-    ASSERT_TRUE(store_->Commit({rev, {Mutation::Put({"seal_epoch", "current"}, std::to_string(rev))}}).ok());
+    ASSERT_TRUE(
+        store_->Commit({rev, {Mutation::Put({"seal_epoch", "current"}, std::to_string(rev))}})
+            .ok());
   }
   EXPECT_EQ(store_->LoadChangesSince(1).status().code(), ErrorCode::kNotFound);
   auto recent = store_->LoadChangesSince(kChangeLogWindow);
@@ -303,7 +322,8 @@ INSTANTIATE_TEST_SUITE_P(
     Backends, StateStoreTest,
     ::testing::Values(BackendParam{"Memory", [] { return std::make_unique<MemoryBackend>(); }},
                       BackendParam{"Sqlite", [] { return std::make_unique<SqliteBackend>(); }},
-                      BackendParam{"DynamoDbLocal", [] { return std::make_unique<DynamoBackend>(); }}),
+                      BackendParam{"DynamoDbLocal",
+                                   [] { return std::make_unique<DynamoBackend>(); }}),
     [](const ::testing::TestParamInfo<BackendParam>& i) { return i.param.name; });
 
 }  // namespace

@@ -8,14 +8,14 @@
 
 namespace cc::state {
 
-Result<std::unique_ptr<StateStore>> MakeStore(const config::SignerStateConfig& config,
-                                              Clock& clock, const StoreOptions& options) {
+Result<std::unique_ptr<StateStore>> MakeStore(const config::SignerStateConfig& config, Clock& clock,
+                                              const StoreOptions& options) {
   if (config.backend == "memory") return std::unique_ptr<StateStore>(new MemoryStore());
   if (config.backend == "sqlite") {
-    CC_ASSIGN_OR_RETURN(auto store,
-                        SqliteStore::Open(config.path, options.read_only
-                                                           ? SqliteStore::Mode::kReadOnly
-                                                           : SqliteStore::Mode::kReadWrite));
+    CC_ASSIGN_OR_RETURN(
+        auto store,
+        SqliteStore::Open(config.path, options.read_only ? SqliteStore::Mode::kReadOnly
+                                                         : SqliteStore::Mode::kReadWrite));
     return std::unique_ptr<StateStore>(std::move(store));
   }
   if (config.backend == "dynamodb") {

@@ -18,7 +18,7 @@ struct StoreOptions {
   std::shared_ptr<aws::CredentialsProvider> credentials;
 };
 
-Result<std::unique_ptr<StateStore>> MakeStore(const config::SignerStateConfig& config,
-                                              Clock& clock, const StoreOptions& options);
+Result<std::unique_ptr<StateStore>> MakeStore(const config::SignerStateConfig& config, Clock& clock,
+                                              const StoreOptions& options);
 
 }  // namespace cc::state

@@ -26,7 +26,9 @@ CommandResult Cli(std::vector<std::string> args, std::map<std::string, std::stri
 }
 
 int SignStatus(const Replica& r) {
-  return Post(r.Url("/api/v1/eth2/sign/0xa1b2"), "{}", {{"Authorization", std::string("Bearer ") + kTestOpsToken}}).status;
+  return Post(r.Url("/api/v1/eth2/sign/0xa1b2"), "{}",
+              {{"Authorization", std::string("Bearer ") + kTestOpsToken}})
+      .status;
 }
 
 class CeremonyTest : public ::testing::TestWithParam<Backend> {};
@@ -42,12 +44,13 @@ TEST_P(CeremonyTest, KmsOnlyInitUnsealRestartSealResume) {
   EXPECT_EQ(SignStatus(c[0]), 503);
 
   // Another replica's token is refused; B's own works.
-  auto wrong = Cli({"operator", "init", "--signer-url", c[1].Url(), "--setup-token", c.SetupToken(0),
-                    "--kms-key-arns", "local:a,local:b,local:c", "--kms-threshold", "2"});
+  auto wrong =
+      Cli({"operator", "init", "--signer-url", c[1].Url(), "--setup-token", c.SetupToken(0),
+           "--kms-key-arns", "local:a,local:b,local:c", "--kms-threshold", "2"});
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_NE(wrong.err.find("invalid setup token"), std::string::npos) << wrong.err;
-  auto init = Cli({"operator", "init", "--signer-url", c[1].Url(), "--setup-token", "env:SETUP", "--kms-key-arns",
-                   "local:a,local:b,local:c", "--kms-threshold", "2", "--json"},
+  auto init = Cli({"operator", "init", "--signer-url", c[1].Url(), "--setup-token", "env:SETUP",
+                   "--kms-key-arns", "local:a,local:b,local:c", "--kms-threshold", "2", "--json"},
                   {{"SETUP", c.SetupToken(1)}});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   json out = json::parse(init.out);
@@ -56,13 +59,15 @@ TEST_P(CeremonyTest, KmsOnlyInitUnsealRestartSealResume) {
   EXPECT_EQ(c[1].SealStatus(), "unsealed");
   // The others leave "uninitialized" within one refresh interval and auto-unseal.
   ASSERT_TRUE(c.WaitAll("unsealed", kWithinInterval)) << c[0].Status().dump() << c[2].Log();
-  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(SignStatus(c[i]), 404);  // seal gate open, no keys loaded
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(SignStatus(c[i]), 404);  // seal gate open, no keys loaded
   EXPECT_EQ(Get(c[2].Url("/healthcheck")).status, 200);
   // The management token made on B works on C (tokens propagate).
   auto st = Get(c[2].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + mgmt}});
   EXPECT_EQ(st.status, 200) << st.body;
   // Init again: 409.
-  auto again = Post(c[0].Url("/api/v1/chamber/init"), R"({"mode":"kms_only","kms_keys":["local:a"],"kms_threshold":1})",
+  auto again = Post(c[0].Url("/api/v1/chamber/init"),
+                    R"({"mode":"kms_only","kms_keys":["local:a"],"kms_threshold":1})",
                     {{"Authorization", "Bearer " + c.SetupToken(0)}});
   EXPECT_EQ(again.status, 409) << again.body;
 
@@ -71,11 +76,14 @@ TEST_P(CeremonyTest, KmsOnlyInitUnsealRestartSealResume) {
   auto t0 = std::chrono::steady_clock::now();
   c[0].Start();
   ASSERT_TRUE(c[0].WaitForState("unsealed", kStartup)) << c[0].Log();
-  RecordProperty("restart_to_unsealed_ms",
-                 static_cast<int>(std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count()));
+  RecordProperty(
+      "restart_to_unsealed_ms",
+      static_cast<int>(
+          std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count()));
 
   // Operator seal at C seals every replica within one interval, and sticks.
-  auto seal = Cli({"operator", "seal", "--signer-url", c[2].Url(), "--auth-token", "env:MGMT", "--reason", "drill"},
+  auto seal = Cli({"operator", "seal", "--signer-url", c[2].Url(), "--auth-token", "env:MGMT",
+                   "--reason", "drill"},
                   {{"MGMT", mgmt}});
   ASSERT_EQ(seal.exit_code, 0) << seal.err;
   EXPECT_EQ(c[2].SealStatus(), "sealed");
@@ -88,8 +96,9 @@ TEST_P(CeremonyTest, KmsOnlyInitUnsealRestartSealResume) {
   EXPECT_EQ(c[1].SealStatus(), "sealed") << "an operator seal must survive a restart";
 
   // Lift it with a static chamber_seal token: every replica unseals again.
-  auto resume = Cli({"operator", "unseal", "--resume", "--signer-url", c[0].Url(), "--auth-token", "env:OPS"},
-                    {{"OPS", kTestOpsToken}});
+  auto resume =
+      Cli({"operator", "unseal", "--resume", "--signer-url", c[0].Url(), "--auth-token", "env:OPS"},
+          {{"OPS", kTestOpsToken}});
   ASSERT_EQ(resume.exit_code, 0) << resume.err;
   ASSERT_TRUE(c.WaitAll("unsealed", milliseconds(4000))) << c[1].Status().dump();
 
@@ -106,7 +115,8 @@ TEST_P(CeremonyTest, TwoReplicasRacingInitExactlyOneWins) {
   c.StartAll();
   std::string body = R"({"mode":"kms_only","kms_keys":["local:a","local:b"],"kms_threshold":2})";
   auto fire = [&](size_t i) {
-    return Post(c[i].Url("/api/v1/chamber/init"), body, {{"Authorization", "Bearer " + c.SetupToken(i)}});
+    return Post(c[i].Url("/api/v1/chamber/init"), body,
+                {{"Authorization", "Bearer " + c.SetupToken(i)}});
   };
   auto a = std::async(std::launch::async, fire, 0);
   auto b = std::async(std::launch::async, fire, 1);
@@ -122,8 +132,8 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
   Cluster c(GetParam(), 3, kFastKdf);
   c.StartAll();
   auto init = Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0),
-                   "--kms-key-arns", "local:k1,local:k2,local:k3", "--kms-threshold", "2", "--operators",
-                   "alice,bob,carol", "--operator-threshold", "2", "--json"});
+                   "--kms-key-arns", "local:k1,local:k2,local:k3", "--kms-threshold", "2",
+                   "--operators", "alice,bob,carol", "--operator-threshold", "2", "--json"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   json out = json::parse(init.out);
   json reg = out["registration_tokens"];
@@ -138,26 +148,32 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
     return e;
   };
   // A wrong registration token changes nothing.
-  auto bad = Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "alice", "--registration-token",
-                  reg["bob"].get<std::string>(), "--passphrase", "env:PW_ALICE"}, pw);
+  auto bad =
+      Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "alice",
+           "--registration-token", reg["bob"].get<std::string>(), "--passphrase", "env:PW_ALICE"},
+          pw);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.err.find("invalid registration token"), std::string::npos) << bad.err;
 
-  auto ra = Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "alice", "--registration-token",
-                 "env:REG", "--passphrase", "env:PW_ALICE"},
+  auto ra = Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "alice",
+                 "--registration-token", "env:REG", "--passphrase", "env:PW_ALICE"},
                 env_with({{"REG", reg["alice"].get<std::string>()}}));
   ASSERT_EQ(ra.exit_code, 0) << ra.err;
-  auto rb = Cli({"operator", "register", "--signer-url", c[1].Url(), "--operator", "bob", "--registration-token",
-                 reg["bob"].get<std::string>(), "--yubikey-slot", "2"},
+  auto rb = Cli({"operator", "register", "--signer-url", c[1].Url(), "--operator", "bob",
+                 "--registration-token", reg["bob"].get<std::string>(), "--yubikey-slot", "2"},
                 {{"CONTAINMENT_TEST_YUBIKEY_SECRET", yubi_secret}});
   ASSERT_EQ(rb.exit_code, 0) << rb.err;
   EXPECT_EQ(c[2].WaitForState("awaiting_registration", milliseconds(10)), true);
   // Registration tokens are one-time.
-  auto reuse = Cli({"operator", "register", "--signer-url", c[2].Url(), "--operator", "alice", "--registration-token",
-                    reg["alice"].get<std::string>(), "--passphrase", "env:PW_ALICE"}, pw);
+  auto reuse =
+      Cli({"operator", "register", "--signer-url", c[2].Url(), "--operator", "alice",
+           "--registration-token", reg["alice"].get<std::string>(), "--passphrase", "env:PW_ALICE"},
+          pw);
   EXPECT_NE(reuse.exit_code, 0);
-  auto rc = Cli({"operator", "register", "--signer-url", c[2].Url(), "--operator", "carol", "--registration-token",
-                 reg["carol"].get<std::string>(), "--passphrase", "env:PW_CAROL"}, pw);
+  auto rc =
+      Cli({"operator", "register", "--signer-url", c[2].Url(), "--operator", "carol",
+           "--registration-token", reg["carol"].get<std::string>(), "--passphrase", "env:PW_CAROL"},
+          pw);
   ASSERT_EQ(rc.exit_code, 0) << rc.err;
   // All registered: every replica opens its KMS layer and waits for operators.
   ASSERT_TRUE(c.WaitAll("kms_unsealed", kWithinInterval)) << c[0].Status().dump();
@@ -170,19 +186,25 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
   ASSERT_TRUE(c.WaitAll("kms_unsealed", kStartup));
 
   // A wrong passphrase is rejected at once and stores nothing.
-  auto wrong = Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice", "--passphrase",
-                    "env:BAD"}, {{"BAD", "not alice's passphrase"}});
+  auto wrong = Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice",
+                    "--passphrase", "env:BAD"},
+                   {{"BAD", "not alice's passphrase"}});
   EXPECT_NE(wrong.exit_code, 0);
-  EXPECT_NE(wrong.err.find("wrong passphrase for operator 'alice'"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("wrong passphrase for operator 'alice'"), std::string::npos)
+      << wrong.err;
   auto inspect = Cli({"state", "inspect", "-c", c.state_config(), "--json"}, c.CliEnv());
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   for (const auto& r : json::parse(inspect.out)["records"]) EXPECT_NE(r["kind"], "unseal_progress");
 
   // alice at replica 0; the progress shows on replica 2; a duplicate does not count.
-  auto ua = Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice", "--passphrase", "env:PW_ALICE"}, pw);
+  auto ua = Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice",
+                 "--passphrase", "env:PW_ALICE"},
+                pw);
   ASSERT_EQ(ua.exit_code, 0) << ua.err;
   EXPECT_NE(ua.out.find("Unseal progress: 1/2"), std::string::npos) << ua.out;
-  auto dup = Cli({"operator", "unseal", "--signer-url", c[1].Url(), "--operator", "alice", "--passphrase", "env:PW_ALICE", "--json"}, pw);
+  auto dup = Cli({"operator", "unseal", "--signer-url", c[1].Url(), "--operator", "alice",
+                  "--passphrase", "env:PW_ALICE", "--json"},
+                 pw);
   ASSERT_EQ(dup.exit_code, 0) << dup.err;
   EXPECT_EQ(json::parse(dup.out)["submitted"], 1);
   std::this_thread::sleep_for(kWithinInterval);
@@ -191,35 +213,49 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
 
   // bob (YubiKey) at replica 2 reaches the threshold: every replica unseals.
   auto t0 = std::chrono::steady_clock::now();
-  auto ub = Cli({"operator", "unseal", "--signer-url", c[2].Url(), "--operator", "bob", "--yubikey-slot", "2"},
+  auto ub = Cli({"operator", "unseal", "--signer-url", c[2].Url(), "--operator", "bob",
+                 "--yubikey-slot", "2"},
                 {{"CONTAINMENT_TEST_YUBIKEY_SECRET", yubi_secret}});
   ASSERT_EQ(ub.exit_code, 0) << ub.err;
   ASSERT_TRUE(c.WaitAll("unsealed", kWithinInterval)) << c[0].Status().dump() << c[0].Log();
-  RecordProperty("last_submission_to_all_unsealed_ms",
-                 static_cast<int>(std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count()));
+  RecordProperty(
+      "last_submission_to_all_unsealed_ms",
+      static_cast<int>(
+          std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count()));
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(SignStatus(c[i]), 404);
   // Used progress is removed once every replica has had time to see it.
   std::this_thread::sleep_for(milliseconds(5000));
   auto after = Cli({"state", "inspect", "-c", c.state_config(), "--json"}, c.CliEnv());
-  for (const auto& r : json::parse(after.out)["records"]) EXPECT_NE(r["kind"], "unseal_progress") << after.out;
+  for (const auto& r : json::parse(after.out)["records"])
+    EXPECT_NE(r["kind"], "unseal_progress") << after.out;
 
   // Operator seal, sticky across a restart, lifted by a fresh quorum.
-  auto seal = Cli({"operator", "seal", "--signer-url", c[1].Url(), "--auth-token", "env:OPS"}, {{"OPS", kTestOpsToken}});
+  auto seal = Cli({"operator", "seal", "--signer-url", c[1].Url(), "--auth-token", "env:OPS"},
+                  {{"OPS", kTestOpsToken}});
   ASSERT_EQ(seal.exit_code, 0) << seal.err;
   ASSERT_TRUE(c.WaitAll("sealed", kWithinInterval));
   c[2].Kill();
   c[2].Start();
   std::this_thread::sleep_for(milliseconds(1500));
   EXPECT_EQ(c[2].SealStatus(), "sealed");
-  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[2].Url(), "--operator", "carol", "--passphrase", "env:PW_CAROL"}, pw).exit_code, 0);
-  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice", "--passphrase", "env:PW_ALICE"}, pw).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[2].Url(), "--operator", "carol",
+                 "--passphrase", "env:PW_CAROL"},
+                pw)
+                .exit_code,
+            0);
+  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice",
+                 "--passphrase", "env:PW_ALICE"},
+                pw)
+                .exit_code,
+            0);
   ASSERT_TRUE(c.WaitAll("unsealed", kWithinInterval)) << c[1].Status().dump();
 
   // No passphrase, registration token or YubiKey secret in any log.
   for (size_t i = 0; i < 3; ++i) {
     std::string log = c[i].Log();
     for (const auto& [k, v] : pw) EXPECT_EQ(log.find(v), std::string::npos) << k;
-    for (const auto& [name, tok] : reg.items()) EXPECT_EQ(log.find(tok.get<std::string>()), std::string::npos) << name;
+    for (const auto& [name, tok] : reg.items())
+      EXPECT_EQ(log.find(tok.get<std::string>()), std::string::npos) << name;
     EXPECT_EQ(log.find(yubi_secret), std::string::npos);
     EXPECT_EQ(log.find(out["management_token"].get<std::string>()), std::string::npos);
   }
@@ -228,8 +264,10 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
 TEST_P(CeremonyTest, RootTokenKmsOnlyUsesALoggedOneTimeToken) {
   Cluster c(GetParam(), 2);
   c.StartAll();
-  ASSERT_EQ(Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0), "--kms-key-arns",
-                 "local:a", "--kms-threshold", "1"}).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0),
+                 "--kms-key-arns", "local:a", "--kms-threshold", "1"})
+                .exit_code,
+            0);
   ASSERT_TRUE(c.WaitAll("unsealed", kWithinInterval));
   auto start = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--json"});
   ASSERT_EQ(start.exit_code, 0) << start.err;
@@ -238,21 +276,28 @@ TEST_P(CeremonyTest, RootTokenKmsOnlyUsesALoggedOneTimeToken) {
   ASSERT_EQ(otp.rfind("cc-root-", 0), 0u) << c[1].Log();
   std::this_thread::sleep_for(kWithinInterval);
   // Completed on the other replica (behind a load balancer, that happens).
-  auto bad = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--nonce", nonce, "--root-token", "cc-root-wrong"});
+  auto bad = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--nonce", nonce,
+                  "--root-token", "cc-root-wrong"});
   EXPECT_NE(bad.exit_code, 0);
-  auto done = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--nonce", nonce, "--root-token", "env:OTP", "--json"},
+  auto done = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--nonce", nonce,
+                   "--root-token", "env:OTP", "--json"},
                   {{"OTP", otp}});
   ASSERT_EQ(done.exit_code, 0) << done.err;
   std::string token = json::parse(done.out)["management_token"];
   std::this_thread::sleep_for(kWithinInterval);
-  EXPECT_EQ(Get(c[1].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + token}}).status, 200);
+  EXPECT_EQ(Get(c[1].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + token}}).status,
+            200);
   // One-time: the same token cannot finish another generation.
-  auto replay = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--nonce", nonce, "--root-token", otp});
+  auto replay = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--nonce",
+                     nonce, "--root-token", otp});
   EXPECT_NE(replay.exit_code, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, CeremonyTest, ::testing::Values(Backend::kSqlite, Backend::kDynamoDb),
-                         [](const ::testing::TestParamInfo<Backend>& i) { return BackendName(i.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, CeremonyTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kDynamoDb),
+                         [](const ::testing::TestParamInfo<Backend>& i) {
+                           return BackendName(i.param);
+                         });
 
 // With fewer KMS keys reachable than the threshold, a replica stays sealed and
 // says which keys failed and why; it unseals once enough come back.
@@ -261,10 +306,13 @@ TEST(CeremonyKms, KmsOnlyStaysSealedAndNamesFailingKeys) {
                                          "arn:aws:kms:us-east-1:111122223333:key/k2",
                                          "arn:aws:kms:eu-west-1:111122223333:key/k3"};
   KmsDouble kms(arns);
-  Cluster c(Backend::kSqlite, 1, kms.ServerEnv(), "kms: { aws: { endpoint_url: \"" + kms.endpoint() + "\" } }\n");
+  Cluster c(Backend::kSqlite, 1, kms.ServerEnv(),
+            "kms: { aws: { endpoint_url: \"" + kms.endpoint() + "\" } }\n");
   c.StartAll();
-  ASSERT_EQ(Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0), "--kms-key-arns",
-                 arns[0] + "," + arns[1] + "," + arns[2], "--kms-threshold", "2"}).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0),
+                 "--kms-key-arns", arns[0] + "," + arns[1] + "," + arns[2], "--kms-threshold", "2"})
+                .exit_code,
+            0);
   EXPECT_EQ(c[0].SealStatus(), "unsealed");
   kms.Control({{"disable", arns[0]}});
   kms.Control({{"deny", arns[2]}});
@@ -273,7 +321,9 @@ TEST(CeremonyKms, KmsOnlyStaysSealedAndNamesFailingKeys) {
   std::this_thread::sleep_for(milliseconds(1000));
   json s = c[0].Status()["seal"];
   EXPECT_EQ(s["status"], "sealed") << s.dump();
-  EXPECT_NE(s.value("last_error", "").find("1 of 3 KMS keys answered; 2 are needed"), std::string::npos) << s.dump();
+  EXPECT_NE(s.value("last_error", "").find("1 of 3 KMS keys answered; 2 are needed"),
+            std::string::npos)
+      << s.dump();
   std::map<std::string, json> keys;
   for (const auto& k : s["kms"]["keys"]) keys[k["key"]] = k;
   EXPECT_EQ(keys[arns[0]]["healthy"], false);
@@ -290,24 +340,44 @@ TEST(CeremonyKms, KmsOnlyStaysSealedAndNamesFailingKeys) {
 TEST(CeremonyQuorum, RootTokenNeedsThresholdOperatorsAndDoctorChecksCredentials) {
   Cluster c(Backend::kSqlite, 2, kFastKdf);
   c.StartAll();
-  auto init = Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0), "--kms-key-arns",
-                   "local:a", "--kms-threshold", "1", "--operators", "alice,bob", "--operator-threshold", "2", "--json"});
+  auto init = Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0),
+                   "--kms-key-arns", "local:a", "--kms-threshold", "1", "--operators", "alice,bob",
+                   "--operator-threshold", "2", "--json"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   json reg = json::parse(init.out)["registration_tokens"];
   auto doctor = Cli({"state", "doctor", "-c", c.state_config()}, c.CliEnv());
   EXPECT_EQ(doctor.exit_code, 1) << doctor.out;  // nobody registered: threshold unreachable
-  EXPECT_NE(doctor.out.find("[warn] operator credentials: operator 'alice' has not registered yet"), std::string::npos) << doctor.out;
-  std::map<std::string, std::string> pw = {{"PA", "alice passphrase 123"}, {"PB", "bob passphrase 4567"}};
-  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "alice", "--registration-token",
-                 reg["alice"], "--passphrase", "env:PA"}, pw).exit_code, 0);
-  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[1].Url(), "--operator", "bob", "--registration-token",
-                 reg["bob"], "--passphrase", "env:PB"}, pw).exit_code, 0);
-  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice", "--passphrase", "env:PA"}, pw).exit_code, 0);
+  EXPECT_NE(doctor.out.find("[warn] operator credentials: operator 'alice' has not registered yet"),
+            std::string::npos)
+      << doctor.out;
+  std::map<std::string, std::string> pw = {{"PA", "alice passphrase 123"},
+                                           {"PB", "bob passphrase 4567"}};
+  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "alice",
+                 "--registration-token", reg["alice"], "--passphrase", "env:PA"},
+                pw)
+                .exit_code,
+            0);
+  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[1].Url(), "--operator", "bob",
+                 "--registration-token", reg["bob"], "--passphrase", "env:PB"},
+                pw)
+                .exit_code,
+            0);
+  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice",
+                 "--passphrase", "env:PA"},
+                pw)
+                .exit_code,
+            0);
   auto progress = Cli({"state", "doctor", "-c", c.state_config()}, c.CliEnv());
   EXPECT_EQ(progress.exit_code, 0) << progress.out;
-  EXPECT_NE(progress.out.find("[ok] operator credentials: 2 of 2 operators can unseal"), std::string::npos) << progress.out;
+  EXPECT_NE(progress.out.find("[ok] operator credentials: 2 of 2 operators can unseal"),
+            std::string::npos)
+      << progress.out;
   EXPECT_NE(progress.out.find("'alice' submitted; expires in"), std::string::npos) << progress.out;
-  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[1].Url(), "--operator", "bob", "--passphrase", "env:PB"}, pw).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[1].Url(), "--operator", "bob",
+                 "--passphrase", "env:PB"},
+                pw)
+                .exit_code,
+            0);
   ASSERT_TRUE(c.WaitAll("unsealed", kWithinInterval));
 
   auto start = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--json"});
@@ -316,35 +386,47 @@ TEST(CeremonyQuorum, RootTokenNeedsThresholdOperatorsAndDoctorChecksCredentials)
   EXPECT_EQ(s["required"], 2);
   std::string nonce = s["nonce"];
   std::this_thread::sleep_for(kWithinInterval);
-  auto one = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce, "--operator", "alice",
-                  "--passphrase", "env:PA", "--json"}, pw);
+  auto one = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce,
+                  "--operator", "alice", "--passphrase", "env:PA", "--json"},
+                 pw);
   ASSERT_EQ(one.exit_code, 0) << one.err;
   EXPECT_FALSE(json::parse(one.out).contains("management_token"));
-  auto bad = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce, "--operator", "bob",
-                  "--passphrase", "env:PA"}, pw);
+  auto bad = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce,
+                  "--operator", "bob", "--passphrase", "env:PA"},
+                 pw);
   EXPECT_NE(bad.exit_code, 0);
-  auto two = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce, "--operator", "bob",
-                  "--passphrase", "env:PB", "--json"}, pw);
+  auto two = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce,
+                  "--operator", "bob", "--passphrase", "env:PB", "--json"},
+                 pw);
   ASSERT_EQ(two.exit_code, 0) << two.err;
   std::string token = json::parse(two.out)["management_token"];
   std::this_thread::sleep_for(kWithinInterval);
-  EXPECT_EQ(Get(c[0].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + token}}).status, 200);
+  EXPECT_EQ(Get(c[0].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + token}}).status,
+            200);
 }
 
 TEST(CeremonyKdf, ProductionArgon2idRegistersAndUnseals) {
   Cluster c(Backend::kSqlite, 1);
   c.StartAll();
-  auto init = Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0), "--kms-key-arns",
-                   "local:a", "--kms-threshold", "1", "--operators", "solo", "--operator-threshold", "1", "--json"});
+  auto init = Cli({"operator", "init", "--signer-url", c[0].Url(), "--setup-token", c.SetupToken(0),
+                   "--kms-key-arns", "local:a", "--kms-threshold", "1", "--operators", "solo",
+                   "--operator-threshold", "1", "--json"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   std::string reg = json::parse(init.out)["registration_tokens"]["solo"];
-  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "solo", "--registration-token", reg,
-                 "--passphrase", "env:PW"}, {{"PW", "a production strength passphrase"}}).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "register", "--signer-url", c[0].Url(), "--operator", "solo",
+                 "--registration-token", reg, "--passphrase", "env:PW"},
+                {{"PW", "a production strength passphrase"}})
+                .exit_code,
+            0);
   ASSERT_TRUE(c[0].WaitForState("kms_unsealed", kWithinInterval));
-  auto short_pw = Post(c[0].Url("/api/v1/chamber/unseal"), R"({"operator":"solo","passphrase":"short"})");
+  auto short_pw =
+      Post(c[0].Url("/api/v1/chamber/unseal"), R"({"operator":"solo","passphrase":"short"})");
   EXPECT_EQ(short_pw.status, 401);
-  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "solo", "--passphrase", "env:PW"},
-                {{"PW", "a production strength passphrase"}}).exit_code, 0);
+  ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "solo",
+                 "--passphrase", "env:PW"},
+                {{"PW", "a production strength passphrase"}})
+                .exit_code,
+            0);
   EXPECT_TRUE(c[0].WaitForState("unsealed", kWithinInterval));
 }
 

@@ -32,7 +32,8 @@ TEST(OperatorCliTest, StatusPrintsStateAndJson) {
   auto j = nlohmann::json::parse(js.out);
   EXPECT_EQ(j["seal"]["status"], "uninitialized");
 
-  auto denied = RunCli({"operator", "status", "--signer-url", url, "--auth-token", "wrong-token-00000000"});
+  auto denied =
+      RunCli({"operator", "status", "--signer-url", url, "--auth-token", "wrong-token-00000000"});
   EXPECT_EQ(denied.exit_code, 3);
   EXPECT_NE(denied.err.find("HTTP 401"), std::string::npos) << denied.err;
 }
@@ -41,13 +42,15 @@ TEST(OperatorCliTest, RefusesPlainHttpToARemoteHost) {
   // Refused before any connection is attempted.
   auto r = RunCli({"operator", "status", "--signer-url", "http://signer.example:9000"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("refusing plain http:// to non-loopback host signer.example"), std::string::npos)
+  EXPECT_NE(r.err.find("refusing plain http:// to non-loopback host signer.example"),
+            std::string::npos)
       << r.err;
 }
 
 TEST(OperatorCliTest, UnreachableSignerIsAClearError) {
   int port = FreePort();
-  auto r = RunCli({"operator", "status", "--signer-url", "http://127.0.0.1:" + std::to_string(port)});
+  auto r =
+      RunCli({"operator", "status", "--signer-url", "http://127.0.0.1:" + std::to_string(port)});
   EXPECT_EQ(r.exit_code, 4);
   EXPECT_NE(r.err.find("cannot reach the signer"), std::string::npos) << r.err;
 }

@@ -23,18 +23,19 @@ constexpr char kVcToken[] = "vc-token-0123456789abcdef";
 
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer(const std::string& extra_yaml = "", std::map<std::string, std::string> env = {}) {
+  void StartServer(const std::string& extra_yaml = "",
+                   std::map<std::string, std::string> env = {}) {
     http_port_ = FreePort();
     metrics_port_ = FreePort();
-    std::string yaml = "server: { listen_address: 127.0.0.1, listen_port: " +
-                       std::to_string(http_port_) + ", max_request_body_bytes: 4096 }\n" +
-                       "metrics: { listen_address: 127.0.0.1, listen_port: " +
-                       std::to_string(metrics_port_) + " }\n" +
-                       "signer_state: { backend: sqlite, path: " + dir_.File("state.db") + " }\n" +
-                       "auth_policies:\n"
-                       "  ops: { token: \"env:OPS_TOKEN\", allowed_scopes: [chamber_status] }\n"
-                       "  vc: { token: \"env:VC_TOKEN\", allowed_scopes: [sign] }\n" +
-                       extra_yaml;
+    std::string yaml =
+        "server: { listen_address: 127.0.0.1, listen_port: " + std::to_string(http_port_) +
+        ", max_request_body_bytes: 4096 }\n" +
+        "metrics: { listen_address: 127.0.0.1, listen_port: " + std::to_string(metrics_port_) +
+        " }\n" + "signer_state: { backend: sqlite, path: " + dir_.File("state.db") + " }\n" +
+        "auth_policies:\n"
+        "  ops: { token: \"env:OPS_TOKEN\", allowed_scopes: [chamber_status] }\n"
+        "  vc: { token: \"env:VC_TOKEN\", allowed_scopes: [sign] }\n" +
+        extra_yaml;
     dir_.Write("config.yaml", yaml);
     env["OPS_TOKEN"] = kOpsToken;
     env["VC_TOKEN"] = kVcToken;
@@ -75,16 +76,19 @@ TEST_F(ServerTest, StatusNeedsAChamberStatusToken) {
   auto none = Get(Url("/api/v1/chamber/status"));
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(json::parse(none.body)["error"], "unauthenticated");
-  auto wrong = Get(Url("/api/v1/chamber/status"), {{"Authorization", "Bearer not-a-valid-token-1234"}});
+  auto wrong =
+      Get(Url("/api/v1/chamber/status"), {{"Authorization", "Bearer not-a-valid-token-1234"}});
   EXPECT_EQ(wrong.status, 401);
-  auto scope = Get(Url("/api/v1/chamber/status"), {{"Authorization", std::string("Bearer ") + kVcToken}});
+  auto scope =
+      Get(Url("/api/v1/chamber/status"), {{"Authorization", std::string("Bearer ") + kVcToken}});
   EXPECT_EQ(scope.status, 403);
   EXPECT_EQ(json::parse(scope.body)["error"], "permission_denied");
 }
 
 TEST_F(ServerTest, StatusDocumentHasSealAndStateBackend) {
   StartServer();
-  auto r = Get(Url("/api/v1/chamber/status"), {{"Authorization", std::string("Bearer ") + kOpsToken}});
+  auto r =
+      Get(Url("/api/v1/chamber/status"), {{"Authorization", std::string("Bearer ") + kOpsToken}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Header("content-type"), "application/json");
   auto j = json::parse(r.body);
@@ -100,7 +104,8 @@ TEST_F(ServerTest, StatusDocumentHasSealAndStateBackend) {
 
 TEST_F(ServerTest, SigningIs503WhileNotUnsealed) {
   StartServer();
-  auto r = Post(Url("/api/v1/eth2/sign/0xabc"), "{}", {{"Authorization", std::string("Bearer ") + kVcToken}});
+  auto r = Post(Url("/api/v1/eth2/sign/0xabc"), "{}",
+                {{"Authorization", std::string("Bearer ") + kVcToken}});
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(json::parse(r.body)["error"], "sealed");
   auto unauth = Post(Url("/api/v1/eth2/sign/0xabc"), "{}");
@@ -119,7 +124,8 @@ TEST_F(ServerTest, UnknownRouteIsJson404) {
 TEST_F(ServerTest, OversizedBodyIs413) {
   StartServer();
   std::string big(8192, 'x');
-  auto r = Post(Url("/api/v1/eth2/sign/0xabc"), big, {{"Authorization", std::string("Bearer ") + kVcToken}});
+  auto r = Post(Url("/api/v1/eth2/sign/0xabc"), big,
+                {{"Authorization", std::string("Bearer ") + kVcToken}});
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(json::parse(r.body)["error"], "payload_too_large");
 }
@@ -142,7 +148,9 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsPerConnection) {
     size_t want = (i + 1);
     while (std::chrono::steady_clock::now() < deadline) {
       size_t count = 0;
-      for (size_t p = got.find("HTTP/1.1 200"); p != std::string::npos; p = got.find("HTTP/1.1 200", p + 1)) count++;
+      for (size_t p = got.find("HTTP/1.1 200"); p != std::string::npos;
+           p = got.find("HTTP/1.1 200", p + 1))
+        count++;
       if (count >= want && got.size() >= 2 && got.substr(got.size() - 2) == "OK") break;
       ssize_t n = read(fd, buf, sizeof buf);
       if (n <= 0) break;
@@ -151,7 +159,9 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsPerConnection) {
   }
   close(fd);
   size_t count = 0;
-  for (size_t p = got.find("HTTP/1.1 200"); p != std::string::npos; p = got.find("HTTP/1.1 200", p + 1)) count++;
+  for (size_t p = got.find("HTTP/1.1 200"); p != std::string::npos;
+       p = got.find("HTTP/1.1 200", p + 1))
+    count++;
   EXPECT_EQ(count, 2u) << got;
 }
 
@@ -160,10 +170,10 @@ TEST_F(ServerTest, MetricsListenerServesPrometheusText) {
   Get(Url("/upcheck"));
   auto r = Get("http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics");
   ASSERT_EQ(r.status, 200);
-  for (const char* name : {"containment_signer_state{state=\"uninitialized\"} 1", "containment_healthy 0",
-                           "# TYPE containment_chamber_init_total counter",
-                           "containment_auth_rejections_total",
-                           "containment_http_request_duration_seconds_bucket{route=\"/upcheck\""}) {
+  for (const char* name :
+       {"containment_signer_state{state=\"uninitialized\"} 1", "containment_healthy 0",
+        "# TYPE containment_chamber_init_total counter", "containment_auth_rejections_total",
+        "containment_http_request_duration_seconds_bucket{route=\"/upcheck\""}) {
     EXPECT_NE(r.body.find(name), std::string::npos) << name << "\n" << r.body;
   }
   // The API port does not serve metrics.
@@ -193,7 +203,8 @@ TEST_F(ServerTest, LogsNeverContainTokens) {
 TEST_F(ServerTest, RefreshDisabledLogsAWarning) {
   StartServer("", {{"CONTAINMENT_SIGNER_STATE__REFRESH_INTERVAL_SECONDS", "0"}});
   server_->Stop(SIGTERM);
-  EXPECT_NE(server_->Log().find("level=warn component=server msg=\"signer_state.refresh_interval_seconds is 0"),
+  EXPECT_NE(server_->Log().find(
+                "level=warn component=server msg=\"signer_state.refresh_interval_seconds is 0"),
             std::string::npos)
       << server_->Log();
 }
@@ -219,8 +230,10 @@ INSTANTIATE_TEST_SUITE_P(
     Config, BadConfigTest,
     ::testing::Values(
         BadConfig{"server: { listen_prot: 1 }", "server.listen_prot: unknown configuration key"},
-        BadConfig{"signer_state: { backend: dynamodb, table: t }\nkey_sources: { dynamodb: { table: t } }",
-                  "signer_state.table: 't' is also key_sources.dynamodb.table; the state backend needs its own table"},
+        BadConfig{"signer_state: { backend: dynamodb, table: t }\nkey_sources: { dynamodb: { "
+                  "table: t } }",
+                  "signer_state.table: 't' is also key_sources.dynamodb.table; the state backend "
+                  "needs its own table"},
         BadConfig{"auth_policies: { ops: { token: tooshort } }",
                   "auth_policies.ops.token: token must be at least 16 characters"},
         BadConfig{"auth_policies: { ops: { token: \"env:CC_TEST_UNSET_VAR\" } }",
@@ -235,7 +248,8 @@ TEST(ServerCliTest, FlagOverridesConfigAndEnvOverrideIsChecked) {
   EXPECT_EQ(r.err, "config error: server.listen_port: 99999 is out of range [1, 65535]\n");
   auto e = RunCli({"server", "-c", dir.File("config.yaml")}, {{"CONTAINMENT_TLS__MODES", "file"}});
   EXPECT_NE(e.exit_code, 0);
-  EXPECT_EQ(e.err, "config error: tls.modes: unknown configuration key (from CONTAINMENT_TLS__MODES)\n");
+  EXPECT_EQ(e.err,
+            "config error: tls.modes: unknown configuration key (from CONTAINMENT_TLS__MODES)\n");
 }
 
 TEST(ServerCliTest, PortInUseIsAClearError) {
@@ -254,7 +268,8 @@ TEST(ServerCliTest, PortInUseIsAClearError) {
   auto r = RunCli({"server", "-c", dir.File("config.yaml")});
   close(fd);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("cannot listen for the API (server.listen_port) on 127.0.0.1:" + std::to_string(port)),
+  EXPECT_NE(r.err.find("cannot listen for the API (server.listen_port) on 127.0.0.1:" +
+                       std::to_string(port)),
             std::string::npos)
       << r.err;
 }
@@ -262,9 +277,10 @@ TEST(ServerCliTest, PortInUseIsAClearError) {
 // --- HTTPS listener with certificate reload --------------------------------
 
 std::string MakeCert(const TempDir& dir, const std::string& name) {
-  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                    "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                    dir.File(name + ".key") + " -out " + dir.File(name + ".crt") + " 2>/dev/null";
+  std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+      "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      dir.File(name + ".key") + " -out " + dir.File(name + ".crt") + " 2>/dev/null";
   if (system(cmd.c_str()) != 0) return "";
   return dir.File(name + ".crt");
 }
@@ -316,8 +332,8 @@ TEST_F(ServerTest, HttpsListenerServesTheSameApiAndReloadsCertificates) {
   ASSERT_EQ(rename(dir_.File("first.key").c_str(), dir_.File("tls.key").c_str()), 0);
   int https_port = FreePort();
   StartServer("tls: { mode: file, listen_port: " + std::to_string(https_port) +
-              ", file: { cert_path: " + dir_.File("tls.crt") + ", key_path: " + dir_.File("tls.key") +
-              ", reload_interval_seconds: 1 } }\n");
+              ", file: { cert_path: " + dir_.File("tls.crt") +
+              ", key_path: " + dir_.File("tls.key") + ", reload_interval_seconds: 1 } }\n");
   std::string before = PeerFingerprint(https_port);
   ASSERT_EQ(before, FileFingerprint(dir_.File("tls.crt")));
 

@@ -17,11 +17,14 @@ using nlohmann::json;
 TEST(StateBackendServer, MissingDynamoTableIsAStartupErrorNamingTableAndRegion) {
   TempDir dir;
   std::string table = DynamoDbLocal::UniqueTableName("absent");
-  Replica r(dir, "r1", DynamoStateYaml(table, DynamoDbLocal::Get().endpoint()), DynamoDbLocal::Get().ServerEnv());
+  Replica r(dir, "r1", DynamoStateYaml(table, DynamoDbLocal::Get().endpoint()),
+            DynamoDbLocal::Get().ServerEnv());
   EXPECT_FALSE(r.StartAndWait());
   EXPECT_EQ(r.process()->Wait(), 1);
   std::string log = r.Log();
-  EXPECT_NE(log.find("DynamoDB table '" + table + "' does not exist in region us-east-1"), std::string::npos) << log;
+  EXPECT_NE(log.find("DynamoDB table '" + table + "' does not exist in region us-east-1"),
+            std::string::npos)
+      << log;
   EXPECT_EQ(log.find("uninitialized"), std::string::npos) << log;
 }
 
@@ -29,9 +32,14 @@ TEST(StateBackendServer, ForeignTableIsRefused) {
   TempDir dir;
   std::string table = DynamoDbLocal::UniqueTableName("keys");
   DynamoDbLocal::Get().Store(table);  // right key schema...
-  ASSERT_TRUE(DynamoDbLocal::Get().Client()->Call("PutItem", {{"TableName", table},
-      {"Item", {{"pk", {{"S", "0xa1b2"}}}, {"sk", {{"S", "keystore"}}}}}}).ok());  // ...foreign items
-  Replica r(dir, "r1", DynamoStateYaml(table, DynamoDbLocal::Get().endpoint()), DynamoDbLocal::Get().ServerEnv());
+  ASSERT_TRUE(
+      DynamoDbLocal::Get()
+          .Client()
+          ->Call("PutItem", {{"TableName", table},
+                             {"Item", {{"pk", {{"S", "0xa1b2"}}}, {"sk", {{"S", "keystore"}}}}}})
+          .ok());  // ...foreign items
+  Replica r(dir, "r1", DynamoStateYaml(table, DynamoDbLocal::Get().endpoint()),
+            DynamoDbLocal::Get().ServerEnv());
   EXPECT_FALSE(r.StartAndWait());
   EXPECT_NE(r.process()->Wait(), 0);
   EXPECT_NE(r.Log().find("is not a Containment Chamber state table"), std::string::npos) << r.Log();
@@ -42,7 +50,8 @@ TEST(StateBackendServer, ReplicasOnOneDynamoTableShareTheChamberAndReportIt) {
   std::string table = DynamoDbLocal::UniqueTableName();
   DynamoDbLocal::Get().Store(table);
   std::string yaml = DynamoStateYaml(table, DynamoDbLocal::Get().endpoint());
-  Replica a(dir, "a", yaml, DynamoDbLocal::Get().ServerEnv()), b(dir, "b", yaml, DynamoDbLocal::Get().ServerEnv());
+  Replica a(dir, "a", yaml, DynamoDbLocal::Get().ServerEnv()),
+      b(dir, "b", yaml, DynamoDbLocal::Get().ServerEnv());
   a.Start();
   b.Start();
   json sa = a.Status()["state_backend"], sb = b.Status()["state_backend"];
@@ -96,8 +105,9 @@ TEST(StateCommands, CreateTableThenInspectAndDoctor) {
   ASSERT_EQ(created.exit_code, 0) << created.err;
   auto doctor_empty = RunCli({"state", "doctor", "-c", dir.File("c.yaml")}, env);
   EXPECT_EQ(doctor_empty.exit_code, 0) << doctor_empty.out << doctor_empty.err;
-  EXPECT_NE(doctor_empty.out.find("[warn] table identity: dynamodb " + table + " in us-east-1 is empty"),
-            std::string::npos)
+  EXPECT_NE(
+      doctor_empty.out.find("[warn] table identity: dynamodb " + table + " in us-east-1 is empty"),
+      std::string::npos)
       << doctor_empty.out;
 
   Replica r(dir, "r", DynamoStateYaml(table, DynamoDbLocal::Get().endpoint()), env);
@@ -110,10 +120,13 @@ TEST(StateCommands, CreateTableThenInspectAndDoctor) {
 
   auto doctor = RunCli({"state", "doctor", "-c", dir.File("c.yaml"), "--signer-url", r.Url(),
                         "--auth-token", "env:CC_TEST_OPS_TOKEN"},
-                       {{"CC_TEST_OPS_TOKEN", kTestOpsToken}, {"AWS_ACCESS_KEY_ID", "x"}, {"AWS_SECRET_ACCESS_KEY", "y"}});
+                       {{"CC_TEST_OPS_TOKEN", kTestOpsToken},
+                        {"AWS_ACCESS_KEY_ID", "x"},
+                        {"AWS_SECRET_ACCESS_KEY", "y"}});
   EXPECT_EQ(doctor.exit_code, 0) << doctor.out << doctor.err;
   EXPECT_NE(doctor.out.find("[ok] table identity"), std::string::npos) << doctor.out;
-  EXPECT_NE(doctor.out.find("[ok] refresh: the signer is at revision"), std::string::npos) << doctor.out;
+  EXPECT_NE(doctor.out.find("[ok] refresh: the signer is at revision"), std::string::npos)
+      << doctor.out;
 }
 
 TEST(StateCommands, DoctorAndInspectRefuseASlashingDatabase) {
@@ -139,7 +152,8 @@ TEST(StateCommands, InspectOfAMissingSqliteFileSaysSoAndCreatesNothing) {
   dir.Write("c.yaml", SqliteStateYaml(dir.File("nope.db")));
   auto inspect = RunCli({"state", "inspect", "-c", dir.File("c.yaml")});
   EXPECT_EQ(inspect.exit_code, 1);
-  EXPECT_NE(inspect.err.find("no state file at " + dir.File("nope.db")), std::string::npos) << inspect.err;
+  EXPECT_NE(inspect.err.find("no state file at " + dir.File("nope.db")), std::string::npos)
+      << inspect.err;
 }
 
 TEST(StateBackendServer, RefreshDisabledStillSeesItsOwnStateAtStartup) {

@@ -45,12 +45,15 @@ std::string FindLogValue(const std::string& log, const std::string& name) {
   return log.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
 }
 
-std::string Cluster::SetupToken(size_t i) const { return FindLogValue(replicas_[i]->Log(), "setup_token"); }
+std::string Cluster::SetupToken(size_t i) const {
+  return FindLogValue(replicas_[i]->Log(), "setup_token");
+}
 
 bool Cluster::WaitAll(const std::string& state, std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (const auto& r : replicas_) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (!r->WaitForState(state, std::max(left, std::chrono::milliseconds(1)))) return false;
   }
   return true;

@@ -24,7 +24,7 @@ class Cluster {
   size_t size() const { return replicas_.size(); }
   const TempDir& dir() const { return dir_; }
   const std::string& state_config() const { return state_config_; }  // for `state` commands
-  std::map<std::string, std::string> CliEnv() const;                  // env for `state` commands
+  std::map<std::string, std::string> CliEnv() const;                 // env for `state` commands
 
   // The setup token replica i logged (empty if none).
   std::string SetupToken(size_t i) const;

@@ -13,15 +13,17 @@ FaultProxy::FaultProxy(std::string upstream)
     if (down_) {
       refused_++;
       res.status = 503;
-      res.set_content(R"({"__type":"com.amazon.coral.availability#ServiceUnavailableException","message":"injected outage"})",
-                      "application/x-amz-json-1.0");
+      res.set_content(
+          R"({"__type":"com.amazon.coral.availability#ServiceUnavailableException","message":"injected outage"})",
+          "application/x-amz-json-1.0");
       return;
     }
     if (throttle_remaining_.fetch_sub(1) > 0) {
       throttled_++;
       res.status = 400;
-      res.set_content(R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."})",
-                      "application/x-amz-json-1.0");
+      res.set_content(
+          R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."})",
+          "application/x-amz-json-1.0");
       return;
     }
     throttle_remaining_ = 0;

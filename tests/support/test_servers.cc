@@ -16,13 +16,19 @@ std::string PythonWithBotocore() {
 
 KmsDouble::KmsDouble(std::vector<std::string> key_arns) {
   int port = FreePort();
-  std::vector<std::string> args = {CC_SOURCE_DIR "/tests/tools/kms_double.py", "--port", std::to_string(port),
-                                   "--access-key", kAccessKey, "--secret-key", kSecretKey};
+  std::vector<std::string> args = {CC_SOURCE_DIR "/tests/tools/kms_double.py",
+                                   "--port",
+                                   std::to_string(port),
+                                   "--access-key",
+                                   kAccessKey,
+                                   "--secret-key",
+                                   kSecretKey};
   for (const auto& arn : key_arns) {
     args.push_back("--key");
     args.push_back(arn);
   }
-  process_ = std::make_unique<ChildProcess>(PythonWithBotocore(), args, std::map<std::string, std::string>{},
+  process_ = std::make_unique<ChildProcess>(PythonWithBotocore(), args,
+                                            std::map<std::string, std::string>{},
                                             dir_.File("kms-double.log"));
   endpoint_ = "http://127.0.0.1:" + std::to_string(port);
   for (int i = 0; i < 200; ++i) {
@@ -83,10 +89,11 @@ SoftHsmToken::SoftHsmToken(const std::string& label, const std::vector<std::stri
                                   "\nobjectstore.backend = file\nlog.level = ERROR\n");
   setenv("SOFTHSM2_CONF", conf_.c_str(), 1);
   std::string env = "SOFTHSM2_CONF=" + conf_ + " ";
-  Run(env + "softhsm2-util --init-token --free --label " + label + " --pin " + kPin + " --so-pin 5678");
+  Run(env + "softhsm2-util --init-token --free --label " + label + " --pin " + kPin +
+      " --so-pin 5678");
   for (const auto& key : key_labels) {
-    Run(env + "pkcs11-tool --module " + kModule + " --login --pin " + kPin + " --token-label " + label +
-        " --keygen --key-type AES:32 --label " + key);
+    Run(env + "pkcs11-tool --module " + kModule + " --login --pin " + kPin + " --token-label " +
+        label + " --keygen --key-type AES:32 --label " + key);
   }
 }
 

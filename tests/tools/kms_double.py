@@ -29,8 +29,9 @@ import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from botocore_clock import signing_at
+
 MAGIC = b"KMSD"
-_TIMEZONE = datetime.timezone
 
 
 class State:
@@ -114,31 +115,8 @@ def verify_sigv4(state, method, path, headers, body):
     req = AWSRequest(method=method, url=url, data=body, headers=to_sign)
     token = lower.get("x-amz-security-token")
 
-    class _Fixed(datetime.datetime):
-        @classmethod
-        def utcnow(cls):
-            return when
-
-        @classmethod
-        def now(cls, tz=None):
-            return when.replace(tzinfo=tz) if tz else when
-
-    class _Mod:
-        datetime = _Fixed
-        timezone = _TIMEZONE
-
-    with state.lock:  # the patch is process-wide
-        saved = botocore.auth.datetime
-        saved_get = getattr(botocore.auth, "get_current_datetime", None)
-        botocore.auth.datetime = _Mod
-        if saved_get is not None:
-            botocore.auth.get_current_datetime = lambda *a, **k: when
-        try:
-            botocore.auth.SigV4Auth(Credentials(access_key, state.secret_key, token), service, region).add_auth(req)
-        finally:
-            botocore.auth.datetime = saved
-            if saved_get is not None:
-                botocore.auth.get_current_datetime = saved_get
+    with signing_at(when):
+        botocore.auth.SigV4Auth(Credentials(access_key, state.secret_key, token), service, region).add_auth(req)
     if not hmac.compare_digest(req.headers["Authorization"], auth):
         return ("InvalidSignatureException",
                 "The request signature we calculated does not match the signature you provided.")

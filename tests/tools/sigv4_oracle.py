@@ -14,37 +14,16 @@ import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from botocore_clock import signing_at
+
 req = json.load(sys.stdin)
 fixed = datetime.datetime.fromtimestamp(req["timestamp"], datetime.timezone.utc).replace(tzinfo=None)
-
-
-class _FixedDatetime(datetime.datetime):
-    @classmethod
-    def utcnow(cls):
-        return fixed
-
-    @classmethod
-    def now(cls, tz=None):
-        return fixed.replace(tzinfo=tz) if tz else fixed
-
-
-_timezone = datetime.timezone
-
-
-class _DatetimeModule:
-    datetime = _FixedDatetime
-    timezone = _timezone
-
-
-# botocore reads the clock through `datetime` (older) or get_current_datetime (newer).
-botocore.auth.datetime = _DatetimeModule
-if hasattr(botocore.auth, "get_current_datetime"):
-    botocore.auth.get_current_datetime = lambda *a, **k: fixed
 
 aws_request = AWSRequest(method=req["method"], url=req["url"], data=req["body"].encode(),
                          headers=dict(req["headers"]))
 creds = Credentials(req["access_key"], req["secret_key"], req.get("token") or None)
-botocore.auth.SigV4Auth(creds, req["service"], req["region"]).add_auth(aws_request)
+with signing_at(fixed):
+    botocore.auth.SigV4Auth(creds, req["service"], req["region"]).add_auth(aws_request)
 print(json.dumps({
     "authorization": aws_request.headers["Authorization"],
     "amz_date": aws_request.headers["X-Amz-Date"],
