@@ -194,7 +194,8 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
       << wrong.err;
   auto inspect = Cli({"state", "inspect", "-c", c.state_config(), "--json"}, c.CliEnv());
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
-  for (const auto& r : json::parse(inspect.out)["records"]) EXPECT_NE(r["kind"], "unseal_progress");
+  json records = json::parse(inspect.out)["records"];  // named: a range-for over a temporary's member dangles
+  for (const auto& r : records) EXPECT_NE(r["kind"], "unseal_progress");
 
   // alice at replica 0; the progress shows on replica 2; a duplicate does not count.
   auto ua = Cli({"operator", "unseal", "--signer-url", c[0].Url(), "--operator", "alice",
@@ -226,8 +227,8 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
   // Used progress is removed once every replica has had time to see it.
   std::this_thread::sleep_for(milliseconds(5000));
   auto after = Cli({"state", "inspect", "-c", c.state_config(), "--json"}, c.CliEnv());
-  for (const auto& r : json::parse(after.out)["records"])
-    EXPECT_NE(r["kind"], "unseal_progress") << after.out;
+  json remaining = json::parse(after.out)["records"];
+  for (const auto& r : remaining) EXPECT_NE(r["kind"], "unseal_progress") << after.out;
 
   // Operator seal, sticky across a restart, lifted by a fresh quorum.
   auto seal = Cli({"operator", "seal", "--signer-url", c[1].Url(), "--auth-token", "env:OPS"},
