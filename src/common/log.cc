@@ -88,10 +88,13 @@ std::string QuoteValue(std::string_view v) {
   return out + "\"";
 }
 
-void Write(Level level, std::string_view component, std::string_view msg,
-           std::initializer_list<Field> fields) {
+namespace {
+void Emit(Level level, bool always, std::string_view component, std::string_view msg,
+          std::initializer_list<Field> fields) {
   auto logger = Logger();
-  if (!logger->should_log(ToSpd(level))) return;
+  // spdlog filters by level; "always" lines pass as critical but read as their level.
+  spdlog::level::level_enum spd = always ? spdlog::level::critical : ToSpd(level);
+  if (!logger->should_log(spd)) return;
   std::string line = "level=";
   line += LevelName(level);
   line += " component=";
@@ -104,9 +107,20 @@ void Write(Level level, std::string_view component, std::string_view msg,
     line += '=';
     line += QuoteValue(v);
   }
-  logger->log(ToSpd(level), line);
+  logger->log(spd, line);
   std::lock_guard<std::mutex> l(sink_mu);
   if (TestSink()) TestSink()(line);
+}
+}  // namespace
+
+void Write(Level level, std::string_view component, std::string_view msg,
+           std::initializer_list<Field> fields) {
+  Emit(level, false, component, msg, fields);
+}
+
+void WarnAlways(std::string_view component, std::string_view msg,
+                std::initializer_list<Field> fields) {
+  Emit(Level::kWarn, true, component, msg, fields);
 }
 
 }  // namespace cc::log

@@ -36,6 +36,11 @@ inline void Error(std::string_view c, std::string_view m, std::initializer_list<
   Write(Level::kError, c, m, f);
 }
 
+// A WARN line written whatever CONTAINMENT_LOG says: the one-time tokens the
+// operator must read from the log (setup, root, unseal resume).
+void WarnAlways(std::string_view component, std::string_view msg,
+                std::initializer_list<Field> fields);
+
 // Tests: also hand every formatted line to `sink` (nullptr to stop).
 void SetSinkForTesting(std::function<void(const std::string&)> sink);
 

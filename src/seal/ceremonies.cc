@@ -448,10 +448,10 @@ Result<json> Chamber::Resume(bool authorized, const json& req) {
           CommitWithManifest(
               v, layer, {Mutation::Put({kOneTimeToken, "unseal_resume"}, records::Encode(rec))})
               .status());
-      log::Warn("seal",
-                "one-time token to lift the operator seal (valid 10 minutes): "
-                "containment-chamber operator unseal --resume --resume-token ...",
-                {{"unseal_token", token}});
+      log::WarnAlways("seal",
+                      "one-time token to lift the operator seal (valid 10 minutes): "
+                      "containment-chamber operator unseal --resume --resume-token ...",
+                      {{"unseal_token", token}});
       crypto::Wipe(token);
       return json{{"resume_token_logged", true},
                   {"message",
@@ -560,9 +560,9 @@ Result<json> Chamber::RootToken(const json& req) {
           CommitWithManifest(v, layer, {Mutation::Put(key, records::Encode(attempt))}).status());
       json out = {{"nonce", attempt.nonce}, {"expires_at", attempt.expires_at}};
       if (v.config->mode == "kms_only") {
-        log::Warn("seal",
-                  "one-time root token for a management-token generation (valid 10 minutes)",
-                  {{"nonce", attempt.nonce}, {"root_token", otp}});
+        log::WarnAlways("seal",
+                        "one-time root token for a management-token generation (valid 10 minutes)",
+                        {{"nonce", attempt.nonce}, {"root_token", otp}});
         crypto::Wipe(otp);
         out["message"] =
             "a one-time cc-root token was written to this replica's log; present it with the nonce";

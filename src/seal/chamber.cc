@@ -124,10 +124,10 @@ void Chamber::EnsureSetupToken() {
   setup_token_hash_ = crypto::Sha256(token);
   // SPEC 3/6: logged once, at WARN, so that only someone who can read this
   // replica's logs can initialize it. Only its hash is kept.
-  log::Warn("seal",
-            "the chamber is uninitialized; initialize it with this one-time setup token "
-            "(containment-chamber operator init --setup-token ...)",
-            {{"setup_token", token}});
+  log::WarnAlways("seal",
+                  "the chamber is uninitialized; initialize it with this one-time setup token "
+                  "(containment-chamber operator init --setup-token ...)",
+                  {{"setup_token", token}});
   crypto::Wipe(token);
 }
 

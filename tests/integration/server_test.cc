@@ -200,6 +200,14 @@ TEST_F(ServerTest, LogsNeverContainTokens) {
   EXPECT_NE(log.find("msg=\"state backend\" backend=sqlite"), std::string::npos) << log;
 }
 
+TEST_F(ServerTest, SetupTokenIsLoggedWhateverTheLogLevel) {
+  StartServer("", {{"CONTAINMENT_LOG", "error"}});
+  std::string log = server_->Log();
+  EXPECT_NE(log.find("level=warn component=seal"), std::string::npos) << log;
+  EXPECT_NE(log.find("setup_token=cc-setup-"), std::string::npos) << log;
+  EXPECT_EQ(log.find("level=info"), std::string::npos) << log;  // the level still applies otherwise
+}
+
 TEST_F(ServerTest, RefreshDisabledLogsAWarning) {
   StartServer("", {{"CONTAINMENT_SIGNER_STATE__REFRESH_INTERVAL_SECONDS", "0"}});
   server_->Stop(SIGTERM);
