@@ -35,9 +35,13 @@ Replica::Replica(const TempDir& dir, std::string name, std::string state_yaml,
 
 Replica::~Replica() = default;
 
-bool Replica::StartAndWait() {
+void Replica::Spawn() {
   process_ = std::make_unique<ServerProcess>(std::vector<std::string>{"server", "-c", config_path_},
                                              env_, dir_.File(name_ + ".log"));
+}
+
+bool Replica::StartAndWait() {
+  Spawn();
   return process_->WaitReady(http_port_);
 }
 

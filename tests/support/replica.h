@@ -28,6 +28,7 @@ class Replica {
 
   void Start();  // fails the test if the process does not become ready
   bool StartAndWait();
+  void Spawn();  // starts the process without waiting for it
   int Stop(int signal_number = 15);
   void Kill() { Stop(9); }
 
