@@ -1,9 +1,18 @@
 // containment-chamber: the signer's state backend and seal/unseal control plane.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "cli/commands.h"
+#include "common/process.h"
 
 int main(int argc, char** argv) {
+  // Operator commands hold passphrases and tokens too: no core dumps, no
+  // ptrace by other processes of this user, before any secret is read.
+  if (cc::Status st = cc::HardenProcess(); !st.ok()) {
+    std::cerr << "error: " << st.message() << std::endl;
+    return 1;
+  }
   CLI::App app{"Containment Chamber: seal/unseal control plane for an Ethereum remote signer",
                "containment-chamber"};
   app.require_subcommand(1);
