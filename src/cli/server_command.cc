@@ -10,7 +10,6 @@
 #include "auth/authorizer.h"
 #include "cli/commands.h"
 #include "common/log.h"
-#include "common/process.h"
 #include "config/config.h"
 #include "kms/kms_factory.h"
 #include "metrics/metrics.h"
@@ -44,11 +43,7 @@ int RunServer(const ServerArgs& args) {
   }
   const config::Config& config = *cfg;
 
-  log::Init();
-  if (Status st = HardenProcess(); !st.ok()) {
-    log::Error("server", "process hardening failed", {{"error", st.message()}});
-    return 1;
-  }
+  log::Init();  // the process is already hardened (main)
 
   // Signals are taken synchronously by sigwait below; block them before any
   // thread starts so every thread inherits the mask.
