@@ -29,6 +29,7 @@ Result<config::Config> LoadConfig(const StateArgs& a) {
   config::LoadOptions o;
   if (!a.config_file.empty()) o.file = a.config_file;
   o.environment = config::ProcessEnvironment();
+  o.resolve_secrets = false;  // the state backend needs no tokens or PINs
   return config::Load(o);
 }
 

@@ -466,6 +466,14 @@ Result<Config> Load(const LoadOptions& options) {
 
   std::vector<std::string> path;
   CC_RETURN_IF_ERROR(CheckKeys(root, path));
+  if (!options.resolve_secrets) {
+    root.children.erase("auth_policies");
+    if (auto kms = root.children.find("kms"); kms != root.children.end()) {
+      if (auto p11 = kms->second.children.find("pkcs11"); p11 != kms->second.children.end()) {
+        p11->second.children.erase("pin");
+      }
+    }
+  }
   Config config;
   CC_RETURN_IF_ERROR(Build(root, options.environment, config));
   return config;

@@ -77,6 +77,10 @@ struct LoadOptions {
   std::optional<std::string> file;                       // YAML path; none = defaults only
   std::map<std::string, std::string> environment;        // usually the process environment
   std::vector<std::pair<std::string, std::string>> cli;  // (config path, value), applied last
+  // false for tools that only look at the state backend (`state doctor`,
+  // `state inspect`): static policy tokens and the HSM PIN are left out, so
+  // their env: variables need not be set.
+  bool resolve_secrets = true;
 };
 
 // Loads, merges and validates. Errors read "<key.path>: <problem>".

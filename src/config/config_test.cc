@@ -240,3 +240,23 @@ TEST_F(ConfigTest, CliFlagsCoverEveryFixedKey) {
 
 }  // namespace
 }  // namespace cc::config
+
+namespace cc::config {
+namespace {
+
+TEST(ConfigSecrets, StateToolsNeedNoSecretVariables) {
+  LoadOptions o;
+  o.cli = {{"kms.pkcs11.pin", "env:HSM_PIN_UNSET"}};
+  o.environment = {{"CONTAINMENT_AUTH_POLICIES__OPS__TOKEN", "env:OPS_TOKEN_UNSET"}};
+  auto server = Load(o);  // the server must have them
+  ASSERT_FALSE(server.ok());
+  EXPECT_NE(server.status().message().find("is not set"), std::string::npos) << server.status().message();
+  o.resolve_secrets = false;
+  auto c = Load(o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->auth_policies.empty());
+  EXPECT_TRUE(c->kms.pkcs11_pin.empty());
+}
+
+}  // namespace
+}  // namespace cc::config
