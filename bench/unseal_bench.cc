@@ -81,7 +81,8 @@ void QuorumPropagation(Backend backend, int rounds) {
          {{"Authorization", std::string("Bearer ") + kTestOpsToken}});
     c.WaitAll("sealed", std::chrono::seconds(5));
     // Submit at a random phase relative to the replicas' polls.
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int>(cc::JitterDraw() * 1000)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(static_cast<int>(cc::JitterDraw() * 1000)));
     Post(c[0].Url("/api/v1/chamber/unseal"),
          R"({"operator":"alice","passphrase":"alice-passphrase-long"})");
     auto t0 = Clock::now();

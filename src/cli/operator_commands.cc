@@ -96,6 +96,14 @@ std::vector<std::string> SplitList(const std::string& s) {
   return out;
 }
 
+// --passphrase / --yubikey-slot, shared by register, unseal and generate-root-token.
+void AddSecretOptions(CLI::App* cmd, CeremonyArgs& a) {
+  cmd->add_option("--passphrase", a.passphrase,
+                  "Passphrase (env:NAME; prompted without echo if omitted)");
+  cmd->add_option("--yubikey-slot", a.yubikey_slot,
+                  "Use the YubiKey HMAC-SHA1 slot (1 or 2) instead of a passphrase");
+}
+
 // Adds the operator's secret to `body`: a passphrase (given, or prompted
 // without echo) or the YubiKey's response to the operator's challenge.
 Status AddOperatorSecret(const CeremonyArgs& a, const SignerClient& client, bool confirm,
@@ -230,10 +238,7 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
       ->add_option("--registration-token", reg->registration_token,
                    "Your one-time cc-reg-… token (or env:NAME)")
       ->required();
-  reg_cmd->add_option("--passphrase", reg->passphrase,
-                      "Passphrase (env:NAME; prompted without echo if omitted)");
-  reg_cmd->add_option("--yubikey-slot", reg->yubikey_slot,
-                      "Use the YubiKey HMAC-SHA1 slot (1 or 2) instead of a passphrase");
+  AddSecretOptions(reg_cmd, *reg);
   reg_cmd->callback([reg, &exit_code] {
     Run(exit_code, [&]() -> Status {
       CeremonyArgs a = *reg;
@@ -261,10 +266,7 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
       "unseal", "Submit your unseal share, or --resume after an operator seal (KMS-only)");
   AddCommonOptions(uns_cmd, *uns);
   uns_cmd->add_option("--operator", uns->operator_name, "Your operator name (quorum mode)");
-  uns_cmd->add_option("--passphrase", uns->passphrase,
-                      "Passphrase (env:NAME; prompted without echo if omitted)");
-  uns_cmd->add_option("--yubikey-slot", uns->yubikey_slot,
-                      "Use the YubiKey HMAC-SHA1 slot (1 or 2)");
+  AddSecretOptions(uns_cmd, *uns);
   uns_cmd->add_flag(
       "--resume", uns->resume,
       "KMS-only: lift an operator seal (needs a chamber_seal token, or a logged one-time token)");
@@ -329,9 +331,7 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
   root_cmd->add_option("--root-token", root->root_token,
                        "KMS-only: the cc-root-… token the replica logged (or env:NAME)");
   root_cmd->add_option("--operator", root->operator_name, "Quorum mode: your operator name");
-  root_cmd->add_option("--passphrase", root->passphrase,
-                       "Quorum mode: your passphrase (env:NAME; prompted if omitted)");
-  root_cmd->add_option("--yubikey-slot", root->yubikey_slot, "Quorum mode: your YubiKey slot");
+  AddSecretOptions(root_cmd, *root);
   root_cmd->callback([root, &exit_code] {
     Run(exit_code, [&]() -> Status {
       CeremonyArgs a = *root;

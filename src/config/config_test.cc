@@ -250,7 +250,8 @@ TEST(ConfigSecrets, StateToolsNeedNoSecretVariables) {
   o.environment = {{"CONTAINMENT_AUTH_POLICIES__OPS__TOKEN", "env:OPS_TOKEN_UNSET"}};
   auto server = Load(o);  // the server must have them
   ASSERT_FALSE(server.ok());
-  EXPECT_NE(server.status().message().find("is not set"), std::string::npos) << server.status().message();
+  EXPECT_NE(server.status().message().find("is not set"), std::string::npos)
+      << server.status().message();
   o.resolve_secrets = false;
   auto c = Load(o);
   ASSERT_TRUE(c.ok()) << c.status().ToString();

@@ -194,7 +194,8 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
       << wrong.err;
   auto inspect = Cli({"state", "inspect", "-c", c.state_config(), "--json"}, c.CliEnv());
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
-  json records = json::parse(inspect.out)["records"];  // named: a range-for over a temporary's member dangles
+  json records =
+      json::parse(inspect.out)["records"];  // named: a range-for over a temporary's member dangles
   for (const auto& r : records) EXPECT_NE(r["kind"], "unseal_progress");
 
   // alice at replica 0; the progress shows on replica 2; a duplicate does not count.
