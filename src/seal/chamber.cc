@@ -412,23 +412,28 @@ void Chamber::Reconcile(const View& v) {
     }
   }
 
+  // Check every new state against the manifest while we can. The hashing
+  // runs outside mu_ so State() (every request) never waits for it.
+  std::optional<crypto::SecretBytes> layer;
   {
     std::lock_guard<std::mutex> l(mu_);
-    // Check every new state against the manifest while we can.
-    const crypto::SecretBytes* layer = quorum ? (layer_secret_ ? &*layer_secret_ : nullptr)
-                                              : (master_key_ ? &*master_key_ : nullptr);
-    if (layer && view_snap_ != v.snap) {
-      cc::Status st = VerifyManifest(v, *layer);
-      if (!st.ok()) {
-        if (integrity_error_ != st.message())
-          log::Error("seal", "state integrity check failed; sealing", {{"error", st.message()}});
-        integrity_error_ = st.message();
-        WipeMasterKeyLocked("state integrity check failed");
-        UpdateStateLocked(v);
-        return;
+    const auto& held = quorum ? layer_secret_ : master_key_;
+    if (held && view_snap_ != v.snap) layer = held->Clone();
+  }
+  cc::Status integrity = layer ? VerifyManifest(v, *layer) : cc::Status::Ok();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!integrity.ok()) {
+      if (integrity_error_ != integrity.message()) {
+        log::Error("seal", "state integrity check failed; sealing",
+                   {{"error", integrity.message()}});
       }
-      integrity_error_.clear();
+      integrity_error_ = integrity.message();
+      WipeMasterKeyLocked("state integrity check failed");
+      UpdateStateLocked(v);
+      return;
     }
+    if (layer) integrity_error_.clear();
     // An operator seal after this replica unsealed: wipe (SPEC 3).
     if (master_key_ && v.epoch.epoch > unsealed_epoch_) WipeMasterKeyLocked("operator seal");
   }
