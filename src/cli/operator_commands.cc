@@ -60,16 +60,36 @@ Result<SignerClient> ConnectWith(const CommonArgs& a) {
 void PrintStatus(const nlohmann::json& s) {
   const auto& seal = s.value("seal", nlohmann::json::object());
   const auto& backend = s.value("state_backend", nlohmann::json::object());
-  std::cout << "seal status:   " << seal.value("status", "?") << "\n";
+  std::cout << "seal status:   " << seal.value("status", "?");
+  if (seal.value("sealed_by_operator", false)) std::cout << " (operator seal in force)";
+  std::cout << "\n";
   for (const char* k : {"type", "t", "n", "progress"}) {
     if (seal.contains(k)) std::cout << "  " << k << ": " << seal[k].dump() << "\n";
+  }
+  for (const auto& o : seal.value("operators", nlohmann::json::array())) {
+    std::cout << "  operator " << o.value("name", "?") << ": "
+              << (o.value("registered", false) ? "registered" : "not registered")
+              << (o.value("submitted", false) ? ", share submitted" : "") << "\n";
+  }
+  for (const auto& k :
+       seal.value("kms", nlohmann::json::object()).value("keys", nlohmann::json::array())) {
+    std::cout << "  kms key " << k.value("key", "?") << ": "
+              << (!k.contains("healthy")      ? "not used yet"
+                  : k.value("healthy", false) ? "healthy"
+                                              : "UNHEALTHY");
+    if (k.contains("last_error")) std::cout << " (" << k.value("last_error", "") << ")";
+    std::cout << "\n";
+  }
+  for (const char* k : {"last_error", "integrity_error"}) {
+    if (seal.contains(k)) std::cout << "  " << k << ": " << seal.value(k, "") << "\n";
   }
   std::cout << "state backend: " << backend.value("backend", "?");
   if (backend.contains("table")) std::cout << " table=" << backend["table"].get<std::string>();
   if (backend.contains("path")) std::cout << " path=" << backend["path"].get<std::string>();
   if (backend.contains("region")) std::cout << " region=" << backend["region"].get<std::string>();
   std::cout << "\n";
-  for (const char* k : {"chamber_id", "revision", "last_refresh_age_seconds", "refresh_errors"}) {
+  for (const char* k : {"chamber_id", "revision", "last_refresh_age_seconds", "refresh_errors",
+                        "last_error", "rollback_refused_revision", "foreign_chamber_refused"}) {
     if (backend.contains(k)) std::cout << "  " << k << ": " << backend[k].dump() << "\n";
   }
 }
