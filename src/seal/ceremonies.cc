@@ -31,6 +31,9 @@ namespace {
 constexpr int kMaxOperators = 16;
 constexpr size_t kMinPassphrase = 12;
 constexpr int64_t kOneTimeTokenSeconds = 600;
+// Anyone may ask for a logged one-time token (only log readers can use it);
+// at most one per minute, so such requests cannot flood the state table.
+constexpr int64_t kRestartAfterSeconds = 60;
 
 std::string NewToken(const char* prefix, size_t bytes = 24) {
   return prefix + Base64UrlEncode(RandomBytes(bytes));
@@ -439,6 +442,14 @@ Result<json> Chamber::Resume(bool authorized, const json& req) {
     CC_ASSIGN_OR_RETURN(std::string otp, StringField(req, "resume_token", false));
     if (!authorized && otp.empty()) {
       // Ask this replica to log a one-time token (proves access to its logs).
+      if (auto issued =
+              records::Load<records::OneTimeToken>(*v.snap, {kOneTimeToken, "unseal_resume"});
+          issued.ok() && issued->expires_at - kOneTimeTokenSeconds + kRestartAfterSeconds >
+                             clock_.NowUnixSeconds()) {
+        return cc::Status::Conflict(
+            "a one-time unseal token was logged less than a minute ago; use it, or ask again "
+            "later");
+      }
       CC_ASSIGN_OR_RETURN(crypto::SecretBytes layer, KmsLayerSecret(v));
       std::string token = NewToken("cc-unseal-");
       records::OneTimeToken rec{
@@ -550,6 +561,13 @@ Result<json> Chamber::RootToken(const json& req) {
     const state::RecordKey key{kRootGeneration, "current"};
 
     if (nonce.empty()) {  // start an attempt
+      if (auto running = records::Load<records::RootGeneration>(*v.snap, key);
+          running.ok() && now - running->started_at < kRestartAfterSeconds &&
+          running->expires_at > now) {
+        return cc::Status::Conflict(
+            "a root-token generation (nonce " + running->nonce +
+            ") started less than a minute ago; finish it, or start over later");
+      }
       records::RootGeneration attempt{RandomHexId(16), "", {}, now, now + kOneTimeTokenSeconds};
       std::string otp;
       if (v.config->mode == "kms_only") {

@@ -236,5 +236,32 @@ TEST_F(ChamberTest, SealWipesTheMasterKeyAndRevokesRuntimeTokens) {
   EXPECT_EQ((*b)->State(), SealState::kUnsealed);
 }
 
+TEST_F(ChamberTest, UnauthenticatedTokenRequestsAreLimitedToOnePerMinute) {
+  auto a = NewReplica();
+  InitKmsOnly(*a);
+  auto first = (*a)->RootToken(json::object());
+  ASSERT_TRUE(first.ok());
+  uint64_t rev = table_->Contents().head.revision;
+  EXPECT_EQ((*a)->RootToken(json::object()).status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(table_->Contents().head.revision, rev);  // no write
+  clock_.Advance(std::chrono::seconds(61));
+  auto second = (*a)->RootToken(json::object());
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE((*second)["nonce"], (*first)["nonce"]);
+
+  ASSERT_TRUE((*a)->Seal(json::object()).ok());
+  ASSERT_TRUE((*a)->Resume(false, json::object()).ok());  // logs a cc-unseal token
+  EXPECT_EQ((*a)->Resume(false, json::object()).status().code(), ErrorCode::kConflict);
+  std::string otp;
+  for (const auto& line : lines_) {
+    if (auto p = line.find("unseal_token="); p != std::string::npos) otp = line.substr(p + 13);
+  }
+  ASSERT_EQ(otp.rfind("cc-unseal-", 0), 0u);
+  EXPECT_EQ((*a)->Resume(false, {{"resume_token", "cc-unseal-wrong"}}).status().code(),
+            ErrorCode::kUnauthenticated);
+  ASSERT_TRUE((*a)->Resume(false, {{"resume_token", otp}}).ok());
+  EXPECT_EQ((*a)->State(), SealState::kUnsealed);
+}
+
 }  // namespace
 }  // namespace cc::seal
