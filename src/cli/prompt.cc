@@ -10,7 +10,8 @@ namespace cc::cli {
 namespace {
 
 Result<std::string> ReadOnce(int fd, const std::string& prompt) {
-  (void)!write(fd, prompt.data(), prompt.size());
+  // Echo goes off before the prompt appears, so nothing typed after seeing
+  // the prompt can be echoed.
   termios old{};
   bool have_termios = tcgetattr(fd, &old) == 0;
   if (have_termios) {
@@ -18,6 +19,7 @@ Result<std::string> ReadOnce(int fd, const std::string& prompt) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(fd, TCSAFLUSH, &quiet);
   }
+  (void)!write(fd, prompt.data(), prompt.size());
   std::string line;
   char c;
   while (read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);

@@ -32,7 +32,20 @@ void Chamber::Start() {
     worker_wake_ = true;
     worker_cv_.notify_all();
   });
-  ReconcileNow();
+  // Startup must not wait on KMS (a slow or unreachable KMS would keep the
+  // listeners, and /upcheck, down): state what the backend says now, and let
+  // the worker open the KMS layer right away.
+  View v = Decode(refresher_.Current());
+  if (!v.config) {
+    ReconcileNow();  // no KMS involved: logs the setup token before we listen
+  } else {
+    std::lock_guard<std::mutex> l(mu_);
+    UpdateStateLocked(v);
+  }
+  {
+    std::lock_guard<std::mutex> l(worker_mu_);
+    worker_wake_ = true;
+  }
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 

@@ -39,8 +39,9 @@ class Chamber final : public api::ChamberView {
           metrics::Registry* metrics = nullptr);
   ~Chamber() override;
 
-  // First reconcile (auto-unseal attempt included), then a worker that
-  // follows the refresh loop and retries the KMS with backoff.
+  // States what the backend holds (without waiting on KMS), then starts a
+  // worker that opens the KMS layer, follows the refresh loop and retries
+  // the KMS with backoff.
   void Start();
   // Wipes every secret from memory.
   void Stop();
