@@ -407,6 +407,55 @@ TEST(CeremonyQuorum, RootTokenNeedsThresholdOperatorsAndDoctorChecksCredentials)
             200);
 }
 
+// Bad input gets a clear error and changes nothing.
+TEST(CeremonyBadInput, MalformedWrongOrUnreachableChangesNothing) {
+  const std::string arn = "arn:aws:kms:us-east-1:111122223333:key/bad-input";
+  KmsDouble kms({arn});
+  Cluster c(Backend::kSqlite, 1, kms.ServerEnv(),
+            "kms: { aws: { endpoint_url: \"" + kms.endpoint() + "\" } }\n");
+  c.StartAll();
+  const net::Headers setup = {{"Authorization", "Bearer " + c.SetupToken(0)}};
+  auto revision = [&] { return c[0].Status()["state_backend"]["revision"].get<int>(); };
+  struct Case {
+    std::string body;
+    net::Headers headers;
+    long status;
+    std::string error;
+  };
+  const std::string good = R"({"mode":"kms_only","kms_keys":[")" + arn + R"("],"kms_threshold":1})";
+  for (const Case& k : std::vector<Case>{
+           {"{not json", setup, 400, "bad_request"},
+           {"[1,2]", setup, 400, "bad_request"},
+           {R"({"mode":"kms_only","kms_keys":"x","kms_threshold":1})", setup, 400,
+            "invalid_argument"},
+           {good, {{"Authorization", "Bearer cc-setup-wrong"}}, 401, "unauthenticated"},
+           {good, {}, 401, "unauthenticated"},
+           {std::string(2 << 20, 'x'), setup, 413, "payload_too_large"}}) {
+    auto r = Post(c[0].Url("/api/v1/chamber/init"), k.body, k.headers);
+    EXPECT_EQ(r.status, k.status) << k.body.substr(0, 40) << " -> " << r.body;
+    EXPECT_EQ(json::parse(r.body, nullptr, false).value("error", ""), k.error) << r.body;
+  }
+  // KMS down during init: 503 naming the key, nothing stored.
+  kms.Control({{"down", true}});
+  auto down = Post(c[0].Url("/api/v1/chamber/init"), good, setup);
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_NE(down.body.find(arn), std::string::npos) << down.body;
+  EXPECT_EQ(revision(), 0);
+  EXPECT_EQ(c[0].SealStatus(), "uninitialized");
+  // The same request succeeds once KMS is back.
+  kms.Control({{"down", false}});
+  EXPECT_EQ(Post(c[0].Url("/api/v1/chamber/init"), good, setup).status, 200);
+  // Quorum-only routes on a KMS-only chamber: 409 with a reason, no change.
+  int before = revision();
+  auto reg = Post(c[0].Url("/api/v1/chamber/register"),
+                  R"({"operator":"x","passphrase":"long enough pass"})");
+  EXPECT_EQ(reg.status, 409) << reg.body;
+  auto uns = Post(c[0].Url("/api/v1/chamber/unseal"),
+                  R"({"operator":"x","passphrase":"long enough pass"})");
+  EXPECT_EQ(uns.status, 409) << uns.body;
+  EXPECT_EQ(revision(), before);
+}
+
 TEST(CeremonyKdf, ProductionArgon2idRegistersAndUnseals) {
   Cluster c(Backend::kSqlite, 1);
   c.StartAll();
