@@ -32,6 +32,8 @@ int HttpStatusFor(ErrorCode code) {
       return 409;
     case ErrorCode::kTooLarge:
       return 413;
+    case ErrorCode::kTooManyRequests:
+      return 429;
     case ErrorCode::kUnavailable:
     case ErrorCode::kThrottled:
       return 503;

@@ -54,6 +54,8 @@ Result<nlohmann::json> SignerClient::Call(const std::string& method, const std::
       return Status::Conflict(message);
     case 413:
       return Status::TooLarge(message);
+    case 429:
+      return Status::TooManyRequests(message);
     case 503:
       return Status::Unavailable(message);
     default:

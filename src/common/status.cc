@@ -24,6 +24,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kThrottled:
       return "throttled";
+    case ErrorCode::kTooManyRequests:
+      return "too_many_requests";
     case ErrorCode::kCorruption:
       return "corruption";
     case ErrorCode::kInternal:

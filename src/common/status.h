@@ -21,6 +21,7 @@ enum class ErrorCode {
   kTooLarge,            // 413, or a record over the backend's item limit
   kUnavailable,         // backend / KMS outage (503), retryable
   kThrottled,           // backend asked us to slow down, retryable
+  kTooManyRequests,     // the caller must slow down (429), e.g. repeated wrong passphrases
   kCorruption,          // authentication of stored data failed
   kInternal,
 };
@@ -50,6 +51,9 @@ class [[nodiscard]] Status {
   static Status TooLarge(std::string m) { return {ErrorCode::kTooLarge, std::move(m)}; }
   static Status Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
   static Status Throttled(std::string m) { return {ErrorCode::kThrottled, std::move(m)}; }
+  static Status TooManyRequests(std::string m) {
+    return {ErrorCode::kTooManyRequests, std::move(m)};
+  }
   static Status Corruption(std::string m) { return {ErrorCode::kCorruption, std::move(m)}; }
   static Status Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 

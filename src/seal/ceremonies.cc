@@ -31,6 +31,8 @@ namespace {
 constexpr int kMaxOperators = 16;
 constexpr size_t kMinPassphrase = 12;
 constexpr int64_t kOneTimeTokenSeconds = 600;
+// Wrong operator secrets allowed before the lockout starts.
+constexpr int kFreeSecretFailures = 3;
 // Anyone may ask for a logged one-time token (only log readers can use it);
 // at most one per minute, so such requests cannot flood the state table.
 constexpr int64_t kRestartAfterSeconds = 60;
@@ -342,9 +344,20 @@ Result<json> Chamber::Challenge(const std::string& name) {
 
 Result<crypto::SecretBytes> Chamber::OpenOperatorShare(const View& v,
                                                        const records::OperatorCredential& cred,
-                                                       const json& req,
-                                                       const LayerKeys& keys) const {
+                                                       const json& req, const LayerKeys& keys) {
   const std::string chamber = v.snap->head.chamber_id;
+  const auto now = clock_.SteadyNow();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    const SecretFailures& f = secret_failures_[cred.operator_name];
+    if (now < f.locked_until) {
+      auto wait =
+          std::chrono::duration_cast<std::chrono::seconds>(f.locked_until - now).count() + 1;
+      return cc::Status::TooManyRequests("too many wrong secrets for operator '" +
+                                         cred.operator_name + "' on this replica; try again in " +
+                                         std::to_string(wait) + " s");
+    }
+  }
   const state::RecordKey key{kOperatorCredential,
                              records::CredentialId(cred.generation, cred.operator_name)};
   if (cred.method == "pending") {
@@ -370,12 +383,23 @@ Result<crypto::SecretBytes> Chamber::OpenOperatorShare(const View& v,
                       crypto::AeadOpen(keys.credential_wrap, cred.wrapped_share,
                                        BindingFor(chamber, key, "wrapped_share")));
   auto share = crypto::AeadOpen(op_key, inner.view(), BindingFor(chamber, key, "operator_share"));
-  if (!share.ok()) {
-    return cc::Status::Unauthenticated(
-        std::string("wrong ") + (cred.method == "passphrase" ? "passphrase" : "YubiKey response") +
-        " for operator '" + cred.operator_name + "'");
+  std::lock_guard<std::mutex> l(mu_);
+  SecretFailures& f = secret_failures_[cred.operator_name];
+  if (share.ok()) {
+    f = SecretFailures{};
+    return share;
   }
-  return share;
+  // Three free tries (typos), then 2 s, 4 s, ... up to 5 minutes.
+  if (++f.count >= kFreeSecretFailures) {
+    int shift = std::min(f.count - kFreeSecretFailures, 8);
+    f.locked_until = now + std::min(std::chrono::seconds(2 << shift), std::chrono::seconds(300));
+  }
+  log::Warn("seal", "wrong operator secret",
+            {{"operator", cred.operator_name}, {"failures", std::to_string(f.count)}});
+  if (metrics_) metrics_->Inc("containment_auth_rejections_total");
+  return cc::Status::Unauthenticated(
+      std::string("wrong ") + (cred.method == "passphrase" ? "passphrase" : "YubiKey response") +
+      " for operator '" + cred.operator_name + "'");
 }
 
 Result<json> Chamber::Unseal(const json& req) {

@@ -95,10 +95,12 @@ class Chamber final : public api::ChamberView {
                                       std::vector<state::Mutation> mutations);
   void TryCollectQuorum(const View& v);
   void CleanupProgress(const View& v);
+  // Opens the operator's share with the secret in `secret`; counts wrong
+  // secrets and refuses (429) while the operator is locked out.
   Result<crypto::SecretBytes> OpenOperatorShare(const View& v,
                                                 const records::OperatorCredential& cred,
                                                 const nlohmann::json& secret,
-                                                const LayerKeys& keys) const;
+                                                const LayerKeys& keys);
   std::vector<records::UnsealProgress> LiveProgress(const View& v) const;
   void WipeMasterKeyLocked(const std::string& why);
   Result<nlohmann::json> IssueManagementToken(const View& v,
@@ -138,6 +140,13 @@ class Chamber final : public api::ChamberView {
   std::string last_unseal_error_;
   std::shared_ptr<const state::Snapshot> view_snap_;  // the snapshot state_ was computed from
   std::optional<int64_t> quorum_reached_at_;
+  // Wrong operator secrets per operator on this replica: after a few, the
+  // operator is locked out for a doubling time (online guessing).
+  struct SecretFailures {
+    int count = 0;
+    std::chrono::steady_clock::time_point locked_until{};
+  };
+  std::map<std::string, SecretFailures> secret_failures_;
   std::chrono::steady_clock::time_point next_kms_attempt_{};
   int kms_attempts_failed_ = 0;
 

@@ -263,5 +263,34 @@ TEST_F(ChamberTest, UnauthenticatedTokenRequestsAreLimitedToOnePerMinute) {
   EXPECT_EQ((*a)->State(), SealState::kUnsealed);
 }
 
+TEST_F(ChamberTest, RepeatedWrongSecretsLockTheOperatorOutForAWhile) {
+  auto a = NewReplica();
+  auto out = (*a)->Init(setup_tokens_.back(), {{"mode", "quorum"},
+                                               {"kms_keys", {"local:a"}},
+                                               {"kms_threshold", 1},
+                                               {"operators", {"alice", "bob"}},
+                                               {"operator_threshold", 2}});
+  ASSERT_TRUE(out.ok());
+  for (const char* name : {"alice", "bob"}) {
+    ASSERT_TRUE((*a)->Register((*out)["registration_tokens"][name],
+                               {{"operator", name},
+                                {"passphrase", std::string(name) + " right passphrase"}})
+                    .ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*a)->Unseal({{"operator", "alice"}, {"passphrase", "guess " + std::to_string(i)}})
+                  .status()
+                  .code(),
+              ErrorCode::kUnauthenticated);
+  }
+  // Locked out now, even with the right passphrase; bob is not affected.
+  auto locked = (*a)->Unseal({{"operator", "alice"}, {"passphrase", "alice right passphrase"}});
+  EXPECT_EQ(locked.status().code(), ErrorCode::kTooManyRequests) << locked.status().ToString();
+  EXPECT_TRUE((*a)->Unseal({{"operator", "bob"}, {"passphrase", "bob right passphrase"}}).ok());
+  clock_.Advance(std::chrono::seconds(3));
+  EXPECT_TRUE((*a)->Unseal({{"operator", "alice"}, {"passphrase", "alice right passphrase"}}).ok());
+  EXPECT_EQ((*a)->State(), SealState::kUnsealed);
+}
+
 }  // namespace
 }  // namespace cc::seal
