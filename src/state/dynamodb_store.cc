@@ -41,6 +41,20 @@ int64_t Num(const json& item, const char* name) {
   return std::stoll(item[name]["N"].get<std::string>());
 }
 
+// A record item (sk "r#<kind>#<id>", revision, body) back into a Record;
+// nullopt when the item is not one.
+std::optional<Record> RecordFromItem(const json& item) {
+  std::string sk = Str(item, "sk");
+  if (sk.rfind(kRecordPrefix, 0) != 0 || !item.contains("body")) return std::nullopt;
+  std::string rest = sk.substr(sizeof(kRecordPrefix) - 1);
+  auto hash = rest.find('#');
+  auto body = Base64Decode(item["body"].value("B", ""));
+  if (hash == std::string::npos || !body) return std::nullopt;
+  return Record{{rest.substr(0, hash), rest.substr(hash + 1)},
+                static_cast<uint64_t>(Num(item, "revision")),
+                std::move(*body)};
+}
+
 }  // namespace
 
 DynamoDbStore::DynamoDbStore(std::string table, std::unique_ptr<aws::JsonClient> client)
@@ -164,26 +178,12 @@ Result<Snapshot> DynamoDbStore::LoadSnapshot() {
           head_in_query = static_cast<uint64_t>(Num(item, "revision"));
           continue;
         }
-        if (sk.rfind(kRecordPrefix, 0) != 0) {
+        std::optional<Record> r = RecordFromItem(item);
+        if (!r) {
           bad = true;
           continue;
         }
-        std::string rest = sk.substr(2);
-        auto hash = rest.find('#');
-        if (hash == std::string::npos || !item.contains("body")) {
-          bad = true;
-          continue;
-        }
-        Record r;
-        r.key = {rest.substr(0, hash), rest.substr(hash + 1)};
-        r.revision = static_cast<uint64_t>(Num(item, "revision"));
-        auto body = Base64Decode(item["body"].value("B", ""));
-        if (!body) {
-          bad = true;
-          continue;
-        }
-        r.body = std::move(*body);
-        snap.records.emplace(r.key, std::move(r));
+        snap.records.emplace(r->key, std::move(*r));
       }
       if (!page.contains("LastEvaluatedKey")) break;
       request["ExclusiveStartKey"] = page["LastEvaluatedKey"];
@@ -251,13 +251,10 @@ Result<std::optional<Delta>> DynamoDbStore::TryLoadChanges(uint64_t revision) {
     for (int round = 0; round < 10 && !req["RequestItems"].empty(); ++round) {
       CC_ASSIGN_OR_RETURN(json r, client_->Call("BatchGetItem", req));
       for (const json& item : r["Responses"].value(table_, json::array())) {
-        std::string sk = Str(item, "sk").substr(2);
-        auto hash = sk.find('#');
-        auto body = Base64Decode(item.contains("body") ? item["body"].value("B", "") : "");
-        if (hash == std::string::npos || !body)
-          return Status::Corruption("malformed state item in '" + table_ + "'");
-        RecordKey key{sk.substr(0, hash), sk.substr(hash + 1)};
-        fetched[key] = Record{key, static_cast<uint64_t>(Num(item, "revision")), std::move(*body)};
+        std::optional<Record> rec = RecordFromItem(item);
+        if (!rec) return Status::Corruption("malformed state item in '" + table_ + "'");
+        RecordKey key = rec->key;
+        fetched[key] = std::move(*rec);
       }
       req["RequestItems"] = r.value("UnprocessedKeys", json::object());
     }
