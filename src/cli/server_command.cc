@@ -60,10 +60,10 @@ int RunServer(const ServerArgs& args) {
   Clock& clock = *SystemClock::Get();
 
   // The state backend: identity check (wrong-table guard), head, first load.
+  // One credential chain for DynamoDB and AWS KMS.
   auto aws_credentials =
       std::make_shared<aws::DefaultCredentialChain>(config::ProcessEnvironment(), clock);
-  auto store =
-      state::MakeStore(state_cfg, clock, {false, config::ProcessEnvironment(), aws_credentials});
+  auto store = state::MakeStore(state_cfg, clock, {false, {}, aws_credentials});
   if (!store.ok()) return StartupError(store.status());
   state::StoreInfo info = (*store)->Info();
   auto head = state::OpenOrCreate(**store, clock.NowUnixSeconds());
@@ -94,11 +94,7 @@ int RunServer(const ServerArgs& args) {
   chamber.Start();
 
   api::ApiServer server(config, chamber, authorizer, registry);
-  if (Status st = server.Start(); !st.ok()) {
-    log::Error("server", "cannot start", {{"error", st.message()}});
-    std::cerr << "error: " << st.message() << std::endl;
-    return 1;
-  }
+  if (Status st = server.Start(); !st.ok()) return StartupError(st);
 
   int sig = 0;
   sigwait(&signals, &sig);
