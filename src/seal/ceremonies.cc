@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "crypto/hmac.h"
 #include "crypto/integrity.h"
+#include "common/test_hooks.h"
 #include "crypto/kdf.h"
 #include "seal/chamber.h"
 
@@ -155,6 +156,9 @@ Result<json> Chamber::Init(const std::string& setup_token, const json& req) {
   crypto::SecretBytes layer = mode == "quorum" ? crypto::SecretBytes::Random(32) : mk.Clone();
   CC_ASSIGN_OR_RETURN(std::vector<crypto::Share> kms_shares,
                       crypto::ShamirSplit(layer, static_cast<int>(kms_keys.size()), kms_threshold));
+  test_hooks::ObserveSecret("master_key", mk.view());
+  test_hooks::ObserveSecret("kms_layer_secret", layer.view());
+  for (const auto& s : kms_shares) test_hooks::ObserveSecret("kms_share", s.y.view());
   records::MasterKeyMetadata meta;
   meta.generation = gen;
   meta.mode = mode;
@@ -192,6 +196,7 @@ Result<json> Chamber::Init(const std::string& setup_token, const json& req) {
     CC_ASSIGN_OR_RETURN(
         std::vector<crypto::Share> op_shares,
         crypto::ShamirSplit(mk, static_cast<int>(operators.size()), operator_threshold));
+    for (const auto& s : op_shares) test_hooks::ObserveSecret("operator_share", s.y.view());
     for (size_t i = 0; i < operators.size(); ++i) {
       std::string token = NewToken("cc-reg-");
       cfg.operators.push_back({operators[i], op_shares[i].x, false,
@@ -387,6 +392,7 @@ Result<crypto::SecretBytes> Chamber::OpenOperatorShare(const View& v,
   SecretFailures& f = secret_failures_[cred.operator_name];
   if (share.ok()) {
     f = SecretFailures{};
+    test_hooks::ObserveSecret("operator_share", share->view());
     return share;
   }
   // Three free tries (typos), then 2 s, 4 s, ... up to 5 minutes.

@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/retry.h"
+#include "common/test_hooks.h"
 #include "crypto/hmac.h"
 #include "crypto/integrity.h"
 
@@ -169,6 +170,7 @@ Result<crypto::SecretBytes> Chamber::OpenKmsLayer(const View& v) {
   for (size_t i = 0; i < futures.size(); ++i) {
     auto r = futures[i].get();
     if (r.ok()) {
+      test_hooks::ObserveSecret("kms_share", r->view());
       shares.push_back({static_cast<uint8_t>(meta.kms_shares[i].index), std::move(*r)});
     } else {
       failures.push_back({meta.kms_shares[i].key_uri, r.status().message()});
@@ -191,6 +193,7 @@ Result<crypto::SecretBytes> Chamber::OpenKmsLayer(const View& v) {
     if (rebuilt.status().code() != ErrorCode::kFailedPrecondition) msg = rebuilt.status().message();
     return cc::Status::Unavailable(msg);
   }
+  test_hooks::ObserveSecret("kms_layer_secret", rebuilt->secret.view());
   for (uint8_t x : rebuilt->bad_shares) {
     log::Error("seal", "a KMS share does not match the others (altered or from another chamber)",
                {{"share", std::to_string(x)}});
@@ -307,6 +310,7 @@ void Chamber::TryCollectQuorum(const View& v) {
     last_unseal_error_ = mk.status().message();
     return;
   }
+  test_hooks::ObserveSecret("master_key", mk->secret.view());
   for (uint8_t x : mk->bad_shares) {
     log::Error("seal", "an operator's submitted share is wrong", {{"operator", names[x]}});
   }

@@ -14,6 +14,38 @@ namespace {
 
 using nlohmann::json;
 
+// The in-memory store, plus a hook that runs once just before the next
+// commit: another replica's change lands between this replica's read and
+// its write, so the commit loses the race.
+class InterleavingStore final : public state::StateStore {
+ public:
+  explicit InterleavingStore(std::shared_ptr<state::MemoryTable> table) : inner_(table) {}
+  std::function<void()> before_next_commit;
+  int commits = 0;
+
+  state::StoreInfo Info() const override { return inner_.Info(); }
+  Result<std::optional<state::HeadRecord>> CheckIdentity() override {
+    return inner_.CheckIdentity();
+  }
+  Result<state::HeadRecord> CreateHeadIfAbsent(const state::HeadRecord& h) override {
+    return inner_.CreateHeadIfAbsent(h);
+  }
+  Result<state::HeadRecord> ReadHead() override { return inner_.ReadHead(); }
+  Result<state::Snapshot> LoadSnapshot() override { return inner_.LoadSnapshot(); }
+  Result<state::Delta> LoadChangesSince(uint64_t rev) override {
+    return inner_.LoadChangesSince(rev);
+  }
+  Result<uint64_t> Commit(const state::CommitRequest& request) override {
+    ++commits;
+    if (auto hook = std::exchange(before_next_commit, nullptr)) hook();
+    return inner_.Commit(request);
+  }
+  state::StoreStats Stats() const override { return inner_.Stats(); }
+
+ private:
+  state::MemoryStore inner_;
+};
+
 class Replica {
  public:
   Replica(std::shared_ptr<state::MemoryTable> table, const std::string& key_file, FakeClock& clock)
@@ -31,9 +63,10 @@ class Replica {
     refresher_.RefreshOnce();
     chamber_->ReconcileNow();
   }
+  InterleavingStore& store() { return store_; }
 
  private:
-  state::MemoryStore store_;
+  InterleavingStore store_;
   state::Refresher refresher_;
   kms::KmsRouter kms_;
   std::unique_ptr<Chamber> chamber_;
@@ -277,6 +310,47 @@ TEST_F(ChamberTest, RepeatedWrongSecretsLockTheOperatorOutForAWhile) {
   clock_.Advance(std::chrono::seconds(3));
   EXPECT_TRUE((*a)->Unseal({{"operator", "alice"}, {"passphrase", Passphrase("alice")}}).ok());
   EXPECT_EQ((*a)->State(), SealState::kUnsealed);
+}
+
+// Unseal progress is tagged with the seal epoch it was made in: a share
+// submitted before an operator seal does not count towards lifting it.
+TEST_F(ChamberTest, UnsealProgressFromAnEarlierSealEpochDoesNotCount) {
+  auto a = NewReplica();
+  ASSERT_NO_FATAL_FAILURE(InitQuorumRegistered(*a, {"alice", "bob", "carol"}, 2));
+  ASSERT_TRUE((*a)->Unseal({{"operator", "alice"}, {"passphrase", Passphrase("alice")}}).ok());
+  EXPECT_EQ((*a)->Status()["seal"]["progress"], 1);
+  ASSERT_TRUE((*a)->Seal(json::object()).ok());
+  // Alice's submission belongs to epoch 0: it no longer counts and is removed.
+  EXPECT_EQ((*a)->Status()["seal"]["progress"], 0);
+  EXPECT_FALSE(table_->Contents().records.count({records::kUnsealProgress, "alice"}));
+  auto carol = (*a)->Unseal({{"operator", "carol"}, {"passphrase", Passphrase("carol")}});
+  ASSERT_TRUE(carol.ok()) << carol.status().ToString();
+  EXPECT_EQ((*carol)["submitted"], 1);
+  EXPECT_EQ((*a)->State(), SealState::kSealed);
+  ASSERT_TRUE((*a)->Unseal({{"operator", "alice"}, {"passphrase", Passphrase("alice")}}).ok());
+  EXPECT_EQ((*a)->State(), SealState::kUnsealed);
+}
+
+// Two operators at two replicas at once: the replica that loses the commit
+// race re-reads and retries, and both submissions count.
+TEST_F(ChamberTest, AnUnsealThatLosesACommitRaceIsRetriedOnFreshState) {
+  auto b = NewReplica();
+  auto a = NewReplica();
+  ASSERT_NO_FATAL_FAILURE(InitQuorumRegistered(*a, {"alice", "bob", "carol"}, 3));
+  b->Poll();
+  ASSERT_EQ((*b)->State(), SealState::kKmsUnsealed);
+  bool bob_done = false;
+  a->store().before_next_commit = [&] {
+    bob_done = (*b)->Unseal({{"operator", "bob"}, {"passphrase", Passphrase("bob")}}).ok();
+  };
+  const int commits_before = a->store().commits;
+  auto alice = (*a)->Unseal({{"operator", "alice"}, {"passphrase", Passphrase("alice")}});
+  ASSERT_TRUE(alice.ok()) << alice.status().ToString();
+  EXPECT_TRUE(bob_done);
+  EXPECT_EQ(a->store().commits - commits_before, 2);  // lost once, then won
+  EXPECT_EQ((*alice)["submitted"], 2);
+  b->Poll();
+  EXPECT_EQ((*b)->Status()["seal"]["progress"], 2);
 }
 
 }  // namespace
