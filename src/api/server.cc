@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "api/json_fields.h"
 #include "api/tls_certificates.h"
 #include "common/log.h"
 
@@ -15,34 +16,7 @@ using nlohmann::json;
 thread_local std::chrono::steady_clock::time_point request_start;
 constexpr size_t kWorkerThreads = 128;
 
-int HttpStatusFor(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kOk:
-      return 200;
-    case ErrorCode::kInvalidArgument:
-      return 400;
-    case ErrorCode::kUnauthenticated:
-      return 401;
-    case ErrorCode::kPermissionDenied:
-      return 403;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kConflict:
-    case ErrorCode::kFailedPrecondition:
-      return 409;
-    case ErrorCode::kTooLarge:
-      return 413;
-    case ErrorCode::kTooManyRequests:
-      return 429;
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kThrottled:
-      return 503;
-    case ErrorCode::kCorruption:
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
-}
+int HttpStatusFor(ErrorCode code) { return InfoFor(code).http_status; }
 
 void SendJson(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -212,9 +186,7 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
                                               const httplib::Request& req, httplib::Response& res) {
     json body;
     if (!parse_body(req, res, body)) return;
-    std::string token = bearer(req);
-    if (token.empty()) token = body.value("registration_token", "");
-    auto r = chamber_.Register(token, body);
+    auto r = chamber_.Register(bearer(req), body, req.remote_addr);
     if (!r.ok() && r.status().code() == ErrorCode::kUnauthenticated) {
       metrics_.Inc("containment_auth_rejections_total");
     }
@@ -232,14 +204,16 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
               [this, parse_body, reply](const httplib::Request& req, httplib::Response& res) {
                 json body;
                 if (!parse_body(req, res, body)) return;
-                if (body.value("resume", false)) {
+                auto resume = BoolField(body, "resume", false);
+                if (!resume.ok()) return reply(res, resume.status());
+                if (*resume) {
                   bool authorized =
                       !req.get_header_value("Authorization").empty() &&
                       authorizer_.Check(req.get_header_value("Authorization"), "chamber_seal").ok();
-                  reply(res, chamber_.Resume(authorized, body));
+                  reply(res, chamber_.Resume(authorized, body, req.remote_addr));
                   return;
                 }
-                reply(res, chamber_.Unseal(body));
+                reply(res, chamber_.Unseal(body, req.remote_addr));
               });
   server.Post("/api/v1/chamber/seal", [this, authorize, parse_body, reply](
                                           const httplib::Request& req, httplib::Response& res) {
@@ -252,7 +226,7 @@ void ApiServer::InstallApiRoutes(httplib::Server& server) {
               [this, parse_body, reply](const httplib::Request& req, httplib::Response& res) {
                 json body;
                 if (!parse_body(req, res, body)) return;
-                reply(res, chamber_.RootToken(body));
+                reply(res, chamber_.RootToken(body, req.remote_addr));
               });
   // Specified but not part of this build yet (rotation, Auth API, TEE blob).
   for (const char* pattern : {R"(/api/v1/chamber/rotate/.*)", R"(/api/v1/chamber/auth/.*)",
