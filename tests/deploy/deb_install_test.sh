@@ -86,7 +86,8 @@ check "$STATE is 0700 $PKG:$PKG" test "$(stat -c '%a %U:%G' "$STATE")" = "700 $P
 check "$CONF is 0640 root:$PKG" test "$(stat -c '%a %U:%G' "$CONF")" = "640 root:$PKG"
 check "$CONF is a conffile" bash -c "dpkg-query -W -f='\${Conffiles}' $PKG | grep -q '$CONF '"
 unit=/lib/systemd/system/containment-chamber.service
-check "the unit is installed" test -f "$unit"
+check "the unit and the man page it names are installed" \
+  test -f "$unit" -a -f /usr/share/man/man1/containment-chamber.1.gz
 if command -v systemd-analyze >/dev/null; then
   check "systemd-analyze verify of the installed unit says nothing" \
     bash -c "out=\$(systemd-analyze verify --man=no '$unit' 2>&1); [ -z \"\$out\" ] || { echo \"\$out\"; false; }"
