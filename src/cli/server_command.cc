@@ -87,6 +87,7 @@ int RunServer(const ServerArgs& args) {
   refresher.Start();
 
   std::unique_ptr<kms::KmsRouter> kms = kms::MakeKms(config.kms, clock, aws_credentials);
+  kms->SetMetrics(&registry);
   seal::Chamber chamber(
       refresher, *kms, clock,
       {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info}, &registry);
