@@ -157,7 +157,8 @@ int Verify(const TeeVerifyArgs& a) {
     std::cout << out.dump(2) << std::endl;
     return 0;
   }
-  std::cout << "valid: module " << r->module_id << ", timestamp " << DescribeUnixMillis(r->timestamp_ms)
+  std::cout << "valid: module " << r->module_id << ", timestamp "
+            << tee::DescribeUnixMillis(static_cast<int64_t>(r->timestamp_ms))
             << ", digest " << r->digest << (r->debug_mode() ? ", DEBUG MODE" : "") << "\n";
   for (const auto& [i, v] : r->pcrs) std::cout << "PCR" << i << " " << HexEncode(v) << "\n";
   if (expected) std::cout << "expected PCRs: all " << expected->size() << " match\n";

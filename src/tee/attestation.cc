@@ -202,6 +202,9 @@ AttestationResult<SignedAttestation> ParseAttestation(std::string_view cose) {
     return Fail(AttestationError::kFieldTooLarge,
                 std::to_string(cose.size()) + " bytes, more than the " +
                     std::to_string(kMaxDocumentBytes) + " a document can have");
+  // libcbor 0.8's decoder refuses tags 6-20 as "unassigned", so the one-byte
+  // head of tag 18 (0xd2) is taken off here; 0xd8 0x12 still reaches libcbor.
+  if (!cose.empty() && static_cast<uint8_t>(cose[0]) == 0xd2) cose.remove_prefix(1);
   CborLoad load = LoadBoundedCbor(cose, kMaxCoseDepth);
   if (!load.item) return Fail(FromCbor(load.problem), load.message);
   const cbor_item_t* top = load.item.get();
