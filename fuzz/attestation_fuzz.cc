@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = cc::tee::ParseAttestation(input);
   if (parsed.ok()) {
     // Reach the chain and signature code at the document's own time.
-    (void)verifier.Verify(input, {static_cast<int64_t>(parsed->document.timestamp_ms % (1ULL << 62)),
-                                  true});
+    (void)verifier.Verify(
+        input, {static_cast<int64_t>(parsed->document.timestamp_ms % (1ULL << 62)), true});
   }
   (void)cc::tee::DecodeNsmAttestationResponse(input);
   return 0;

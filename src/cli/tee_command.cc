@@ -36,7 +36,8 @@ Result<std::string> ReadWhole(const std::string& path, size_t limit) {
   std::string out(limit + 1, '\0');
   in.read(out.data(), static_cast<std::streamsize>(out.size()));
   out.resize(static_cast<size_t>(in.gcount()));
-  if (out.size() > limit) return Status::TooLarge(path + " is larger than " + std::to_string(limit) + " bytes");
+  if (out.size() > limit)
+    return Status::TooLarge(path + " is larger than " + std::to_string(limit) + " bytes");
   return out;
 }
 
@@ -75,7 +76,8 @@ Result<int64_t> ParseTime(const std::string& s) {
     ++rest;
   } else if ((*rest == '+' || *rest == '-') && rest[1] && rest[2] && rest[3] == ':') {
     int sign = *rest == '-' ? -1 : 1;
-    offset_s = sign * (std::stoi(std::string(rest + 1, 2)) * 3600 + std::stoi(std::string(rest + 4, 2)) * 60);
+    offset_s = sign * (std::stoi(std::string(rest + 1, 2)) * 3600 +
+                       std::stoi(std::string(rest + 4, 2)) * 60);
     rest += 6;
   } else {
     return Status::InvalidArgument("--at '" + s + "' needs a time zone (Z or +HH:MM)");
@@ -89,9 +91,14 @@ json Hex(const std::optional<std::string>& v) { return v ? json(HexEncode(*v)) :
 json Describe(const tee::AttestationDocument& d) {
   json pcrs = json::object();
   for (const auto& [i, v] : d.pcrs) pcrs[std::to_string(i)] = HexEncode(v);
-  return {{"module_id", d.module_id}, {"timestamp_ms", d.timestamp_ms}, {"digest", d.digest},
-          {"pcrs", pcrs},           {"public_key", Hex(d.public_key)},  {"user_data", Hex(d.user_data)},
-          {"nonce", Hex(d.nonce)},  {"debug_mode", d.debug_mode()}};
+  return {{"module_id", d.module_id},
+          {"timestamp_ms", d.timestamp_ms},
+          {"digest", d.digest},
+          {"pcrs", pcrs},
+          {"public_key", Hex(d.public_key)},
+          {"user_data", Hex(d.user_data)},
+          {"nonce", Hex(d.nonce)},
+          {"debug_mode", d.debug_mode()}};
 }
 
 int Fail(const TeeVerifyArgs& a, int code, const std::string& error, json out = json::object()) {
@@ -137,8 +144,8 @@ int Verify(const TeeVerifyArgs& a) {
     // Show what the document claims when it at least parses.
     auto parsed = tee::ParseAttestation(*doc);
     json out = parsed.ok() ? Describe(parsed->document) : json::object();
-    return Fail(a, 1, std::string(tee::AttestationErrorName(r.error())) + ": " + r.status().message(),
-                out);
+    return Fail(
+        a, 1, std::string(tee::AttestationErrorName(r.error())) + ": " + r.status().message(), out);
   }
   json out = Describe(*r);
   if (expected) {
@@ -146,7 +153,8 @@ int Verify(const TeeVerifyArgs& a) {
     if (!mismatches.empty()) {
       json list = json::array();
       for (const auto& m : mismatches)
-        list.push_back({{"index", m.index}, {"expected", m.expected_hex}, {"actual", m.actual_hex}});
+        list.push_back(
+            {{"index", m.index}, {"expected", m.expected_hex}, {"actual", m.actual_hex}});
       out["pcr_mismatches"] = list;
       return Fail(a, 1, "pcr_mismatch: " + tee::DescribeMismatches(mismatches), out);
     }
@@ -158,8 +166,8 @@ int Verify(const TeeVerifyArgs& a) {
     return 0;
   }
   std::cout << "valid: module " << r->module_id << ", timestamp "
-            << tee::DescribeUnixMillis(static_cast<int64_t>(r->timestamp_ms))
-            << ", digest " << r->digest << (r->debug_mode() ? ", DEBUG MODE" : "") << "\n";
+            << tee::DescribeUnixMillis(static_cast<int64_t>(r->timestamp_ms)) << ", digest "
+            << r->digest << (r->debug_mode() ? ", DEBUG MODE" : "") << "\n";
   for (const auto& [i, v] : r->pcrs) std::cout << "PCR" << i << " " << HexEncode(v) << "\n";
   if (expected) std::cout << "expected PCRs: all " << expected->size() << " match\n";
   return 0;

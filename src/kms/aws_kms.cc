@@ -129,7 +129,8 @@ Result<std::string> AwsKms::DecryptForRecipient(const std::string& key_uri,
   // With a Recipient, KMS leaves Plaintext null or empty; plaintext in the
   // clear means something between us and KMS ignored the Recipient.
   const json* plain = r->contains("Plaintext") ? &(*r)["Plaintext"] : nullptr;
-  if (plain && !plain->is_null() && !(plain->is_string() && plain->get_ref<const std::string&>().empty())) {
+  if (plain && !plain->is_null() &&
+      !(plain->is_string() && plain->get_ref<const std::string&>().empty())) {
     if ((*r)["Plaintext"].is_string()) crypto::Wipe((*r)["Plaintext"].get_ref<std::string&>());
     return Status::Corruption("KMS key " + key_uri +
                               ": Decrypt with a Recipient returned Plaintext in the clear");

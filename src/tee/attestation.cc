@@ -63,8 +63,8 @@ Failed ParsePcrs(const cbor_item_t* v, Pcrs& out) {
   if (!cbor_isa_map(v)) return Fail(AttestationError::kMalformed, "pcrs must be a map");
   size_t n = cbor_map_size(v);
   if (n < 1 || n > 32)
-    return Fail(AttestationError::kBadPcr, "pcrs must hold 1 to 32 registers, not " +
-                                               std::to_string(n));
+    return Fail(AttestationError::kBadPcr,
+                "pcrs must hold 1 to 32 registers, not " + std::to_string(n));
   const cbor_pair* pairs = cbor_map_handle(v);
   for (size_t i = 0; i < n; ++i) {
     auto index = AsUint(pairs[i].key);
@@ -94,7 +94,8 @@ Failed ParseCertificates(const cbor_item_t* cert, const cbor_item_t* bundle,
   if (leaf->size() > kMaxCertificateBytes)
     return Fail(AttestationError::kFieldTooLarge, "certificate has more than 1024 bytes");
   doc.certificate = std::string(*leaf);
-  if (!cbor_isa_array(bundle)) return Fail(AttestationError::kMalformed, "cabundle must be an array");
+  if (!cbor_isa_array(bundle))
+    return Fail(AttestationError::kMalformed, "cabundle must be an array");
   size_t n = cbor_array_size(bundle);
   if (n == 0) return Fail(AttestationError::kEmptyCabundle, "cabundle is empty");
   if (n > kMaxCabundleEntries)
@@ -120,9 +121,9 @@ Failed ParsePayload(std::string_view payload, AttestationDocument& doc) {
   if (!cbor_isa_map(m)) return Fail(AttestationError::kMalformed, "payload is not a CBOR map");
   std::map<std::string, const cbor_item_t*, std::less<>> fields;
   const cbor_pair* pairs = cbor_map_handle(m);
-  static const std::set<std::string_view> kAllowed = {
-      "module_id", "digest", "timestamp", "pcrs", "certificate",
-      "cabundle",  "public_key", "user_data", "nonce"};
+  static const std::set<std::string_view> kAllowed = {"module_id",  "digest",      "timestamp",
+                                                      "pcrs",       "certificate", "cabundle",
+                                                      "public_key", "user_data",   "nonce"};
   for (size_t i = 0; i < cbor_map_size(m); ++i) {
     auto key = AsText(pairs[i].key);
     if (!key) return Fail(AttestationError::kMalformed, "payload keys must be text");
@@ -156,8 +157,9 @@ Failed ParsePayload(std::string_view payload, AttestationDocument& doc) {
   if (auto r = ParseCertificates(fields["certificate"], fields["cabundle"], doc); !r.ok()) return r;
   AttestationError err = AttestationError::kNone;
   std::string why;
-  for (auto [name, out] : {std::pair{"public_key", &doc.public_key},
-                           std::pair{"user_data", &doc.user_data}, std::pair{"nonce", &doc.nonce}}) {
+  for (auto [name, out] :
+       {std::pair{"public_key", &doc.public_key}, std::pair{"user_data", &doc.user_data},
+        std::pair{"nonce", &doc.nonce}}) {
     auto it = fields.find(name);
     if (it != fields.end() && !OptionalBytes(it->second, kMaxUserFieldBytes, name, *out, err, why))
       return Fail(err, why);
@@ -232,8 +234,8 @@ AttestationResult<SignedAttestation> ParseAttestation(std::string_view cose) {
   if (!sig) return Fail(AttestationError::kMalformed, "signature is not a byte string");
   if (auto r = CheckProtectedHeader(*prot); !r.ok()) return r;
   if (sig->size() != kEs384SignatureBytes)
-    return Fail(AttestationError::kMalformed, "an ES384 signature has 96 bytes, this one " +
-                                                  std::to_string(sig->size()));
+    return Fail(AttestationError::kMalformed,
+                "an ES384 signature has 96 bytes, this one " + std::to_string(sig->size()));
   SignedAttestation out;
   if (auto r = ParsePayload(*payload, out.document); !r.ok()) return r;
   out.protected_header = std::string(*prot);
@@ -253,24 +255,42 @@ bool AttestationDocument::debug_mode() const {
 
 const char* AttestationErrorName(AttestationError e) {
   switch (e) {
-    case AttestationError::kNone: return "none";
-    case AttestationError::kMalformed: return "malformed";
-    case AttestationError::kTrailingBytes: return "trailing_bytes";
-    case AttestationError::kTooDeep: return "too_deep";
-    case AttestationError::kFieldTooLarge: return "field_too_large";
-    case AttestationError::kDuplicateKey: return "duplicate_key";
-    case AttestationError::kWrongAlgorithm: return "wrong_algorithm";
-    case AttestationError::kWrongDigest: return "wrong_digest";
-    case AttestationError::kMissingPcr: return "missing_pcr";
-    case AttestationError::kBadPcr: return "bad_pcr";
-    case AttestationError::kEmptyCabundle: return "empty_cabundle";
-    case AttestationError::kBadCertificate: return "bad_certificate";
-    case AttestationError::kWrongRoot: return "wrong_root";
-    case AttestationError::kChainInvalid: return "chain_invalid";
-    case AttestationError::kCertificateExpired: return "certificate_expired";
-    case AttestationError::kCertificateNotYetValid: return "certificate_not_yet_valid";
-    case AttestationError::kBadSignature: return "bad_signature";
-    case AttestationError::kDebugMode: return "debug_mode";
+    case AttestationError::kNone:
+      return "none";
+    case AttestationError::kMalformed:
+      return "malformed";
+    case AttestationError::kTrailingBytes:
+      return "trailing_bytes";
+    case AttestationError::kTooDeep:
+      return "too_deep";
+    case AttestationError::kFieldTooLarge:
+      return "field_too_large";
+    case AttestationError::kDuplicateKey:
+      return "duplicate_key";
+    case AttestationError::kWrongAlgorithm:
+      return "wrong_algorithm";
+    case AttestationError::kWrongDigest:
+      return "wrong_digest";
+    case AttestationError::kMissingPcr:
+      return "missing_pcr";
+    case AttestationError::kBadPcr:
+      return "bad_pcr";
+    case AttestationError::kEmptyCabundle:
+      return "empty_cabundle";
+    case AttestationError::kBadCertificate:
+      return "bad_certificate";
+    case AttestationError::kWrongRoot:
+      return "wrong_root";
+    case AttestationError::kChainInvalid:
+      return "chain_invalid";
+    case AttestationError::kCertificateExpired:
+      return "certificate_expired";
+    case AttestationError::kCertificateNotYetValid:
+      return "certificate_not_yet_valid";
+    case AttestationError::kBadSignature:
+      return "bad_signature";
+    case AttestationError::kDebugMode:
+      return "debug_mode";
   }
   return "unknown";
 }

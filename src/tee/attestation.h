@@ -26,19 +26,19 @@ namespace cc::tee {
 
 enum class AttestationError {
   kNone = 0,
-  kMalformed,          // not CBOR, wrong types, missing or unknown field
-  kTrailingBytes,      // bytes after the COSE_Sign1 item
-  kTooDeep,            // CBOR nesting beyond what a document can have
-  kFieldTooLarge,      // a field or the whole document over the spec's size limit
-  kDuplicateKey,       // a map repeats a key
-  kWrongAlgorithm,     // protected header alg is not ES384 (-35)
-  kWrongDigest,        // digest is not "SHA384"
-  kMissingPcr,         // PCR0, PCR1 or PCR2 absent
-  kBadPcr,             // PCR index outside 0..31 or value not 32/48/64 bytes
-  kEmptyCabundle,      // no CA certificates
-  kBadCertificate,     // a certificate is not DER X.509 or its key is not P-384
-  kWrongRoot,          // cabundle[0] is not the configured root
-  kChainInvalid,       // the chain does not verify to the root
+  kMalformed,       // not CBOR, wrong types, missing or unknown field
+  kTrailingBytes,   // bytes after the COSE_Sign1 item
+  kTooDeep,         // CBOR nesting beyond what a document can have
+  kFieldTooLarge,   // a field or the whole document over the spec's size limit
+  kDuplicateKey,    // a map repeats a key
+  kWrongAlgorithm,  // protected header alg is not ES384 (-35)
+  kWrongDigest,     // digest is not "SHA384"
+  kMissingPcr,      // PCR0, PCR1 or PCR2 absent
+  kBadPcr,          // PCR index outside 0..31 or value not 32/48/64 bytes
+  kEmptyCabundle,   // no CA certificates
+  kBadCertificate,  // a certificate is not DER X.509 or its key is not P-384
+  kWrongRoot,       // cabundle[0] is not the configured root
+  kChainInvalid,    // the chain does not verify to the root
   kCertificateExpired,
   kCertificateNotYetValid,
   kBadSignature,  // ES384 signature does not verify with the leaf's key

@@ -20,7 +20,9 @@ class AttestationTest : public ::testing::Test {
                                                 bool allow_debug = false) {
     return verifier_.Verify(doc, {at, allow_debug});
   }
-  AttestationError ErrorOf(const tt::DocumentFields& f) { return Verify(attestor_.Make(f)).error(); }
+  AttestationError ErrorOf(const tt::DocumentFields& f) {
+    return Verify(attestor_.Make(f)).error();
+  }
   // The payload of a valid document with `edit` applied to its decoded map.
   std::string EditedPayload(void (*edit)(cbor_item_t* old_map, cbor_item_t* new_map)) {
     std::string payload = tt::EncodePayload(attestor_.Fields());
@@ -59,15 +61,16 @@ TEST_F(AttestationTest, OtherTagIsMalformed) {
 TEST_F(AttestationTest, WrongAlgorithmIsRefused) {
   CborPtr h(cbor_new_definite_map(1));
   CborMapPut(h.get(), CborPtr(cbor_build_uint8(1)), CborPtr(cbor_build_negint8(6)));  // ES256
-  std::string doc = tt::SignCose(pki_, tt::EncodePayload(attestor_.Fields()), SerializeCbor(h.get()));
+  std::string doc =
+      tt::SignCose(pki_, tt::EncodePayload(attestor_.Fields()), SerializeCbor(h.get()));
   auto r = Verify(doc);
   EXPECT_EQ(r.error(), AttestationError::kWrongAlgorithm);
   EXPECT_NE(r.status().message().find("-7"), std::string::npos) << r.status().message();
   CborPtr empty(cbor_new_definite_map(0));
-  EXPECT_EQ(Verify(tt::SignCose(pki_, tt::EncodePayload(attestor_.Fields()),
-                                SerializeCbor(empty.get())))
-                .error(),
-            AttestationError::kWrongAlgorithm);
+  EXPECT_EQ(
+      Verify(tt::SignCose(pki_, tt::EncodePayload(attestor_.Fields()), SerializeCbor(empty.get())))
+          .error(),
+      AttestationError::kWrongAlgorithm);
 }
 
 TEST_F(AttestationTest, FlippedPayloadOrSignatureByteIsABadSignature) {
@@ -175,12 +178,14 @@ TEST_F(AttestationTest, NonMapPayloadIsMalformed) {
 
 TEST_F(AttestationTest, DuplicateAndUnknownKeysAreRefused) {
   auto dup = EditedPayload([](cbor_item_t* old_map, cbor_item_t* out) {
-    for (size_t i = 0; i < cbor_map_size(old_map); ++i) cbor_map_add(out, cbor_map_handle(old_map)[i]);
+    for (size_t i = 0; i < cbor_map_size(old_map); ++i)
+      cbor_map_add(out, cbor_map_handle(old_map)[i]);
     cbor_map_add(out, cbor_map_handle(old_map)[1]);  // "digest" again
   });
   EXPECT_EQ(Verify(tt::SignCose(pki_, dup)).error(), AttestationError::kDuplicateKey);
   auto unknown = EditedPayload([](cbor_item_t* old_map, cbor_item_t* out) {
-    for (size_t i = 0; i < cbor_map_size(old_map); ++i) cbor_map_add(out, cbor_map_handle(old_map)[i]);
+    for (size_t i = 0; i < cbor_map_size(old_map); ++i)
+      cbor_map_add(out, cbor_map_handle(old_map)[i]);
     CborMapPut(out, CborText("surprise"), CborText("x"));
   });
   auto r = Verify(tt::SignCose(pki_, unknown));

@@ -92,7 +92,8 @@ Verified CheckChain(X509* root, X509* leaf, const std::vector<std::string>& bund
     if (!c)
       return Fail(AttestationError::kBadCertificate,
                   "cabundle[" + std::to_string(i) + "] is not a DER X.509 certificate");
-    if (!sk_X509_push(untrusted.get(), c.get())) return Fail(AttestationError::kChainInvalid, "out of memory");
+    if (!sk_X509_push(untrusted.get(), c.get()))
+      return Fail(AttestationError::kChainInvalid, "out of memory");
     c.release();
   }
   StorePtr store(X509_STORE_new());
@@ -106,16 +107,18 @@ Verified CheckChain(X509* root, X509* leaf, const std::vector<std::string>& bund
   if (X509_verify_cert(ctx.get()) == 1) return AttestationDocument{};
   int err = X509_STORE_CTX_get_error(ctx.get());
   int depth = X509_STORE_CTX_get_error_depth(ctx.get());
-  std::string where = depth == 0 ? "the leaf certificate" : "chain certificate " + std::to_string(depth);
+  std::string where =
+      depth == 0 ? "the leaf certificate" : "chain certificate " + std::to_string(depth);
   std::string when = " at " + DescribeUnixMillis(at_millis);
   if (err == X509_V_ERR_CERT_HAS_EXPIRED)
-    return Fail(AttestationError::kCertificateExpired,
-                where + " had expired" + when + " (leaf certificates live about 3 hours; use --at)");
+    return Fail(
+        AttestationError::kCertificateExpired,
+        where + " had expired" + when + " (leaf certificates live about 3 hours; use --at)");
   if (err == X509_V_ERR_CERT_NOT_YET_VALID)
     return Fail(AttestationError::kCertificateNotYetValid, where + " was not yet valid" + when);
-  return Fail(AttestationError::kChainInvalid,
-              "certificate chain does not verify to the root: " +
-                  std::string(X509_verify_cert_error_string(err)) + " (" + where + ")");
+  return Fail(AttestationError::kChainInvalid, "certificate chain does not verify to the root: " +
+                                                   std::string(X509_verify_cert_error_string(err)) +
+                                                   " (" + where + ")");
 }
 
 Verified CheckSignature(X509* leaf, const SignedAttestation& s) {
@@ -125,10 +128,11 @@ Verified CheckSignature(X509* leaf, const SignedAttestation& s) {
   std::string tbs = SigStructure(s);
   std::string der = DerSignature(s.signature);
   MdCtxPtr md(EVP_MD_CTX_new());
-  bool ok = !tbs.empty() && !der.empty() && md &&
-            EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha384(), nullptr, key) == 1 &&
-            EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(der.data()), der.size(),
-                             reinterpret_cast<const unsigned char*>(tbs.data()), tbs.size()) == 1;
+  bool ok =
+      !tbs.empty() && !der.empty() && md &&
+      EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha384(), nullptr, key) == 1 &&
+      EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(der.data()), der.size(),
+                       reinterpret_cast<const unsigned char*>(tbs.data()), tbs.size()) == 1;
   if (!ok)
     return Fail(AttestationError::kBadSignature,
                 "ES384 signature does not verify with the leaf certificate's key");
@@ -148,7 +152,8 @@ Result<AttestationVerifier> AttestationVerifier::Create(std::string_view root_pe
   AttestationVerifier v;
   v.root_der_.assign(reinterpret_cast<char*>(der), static_cast<size_t>(len));
   OPENSSL_free(der);
-  v.root_ = std::shared_ptr<void>(root.release(), [](void* p) { X509_free(static_cast<X509*>(p)); });
+  v.root_ =
+      std::shared_ptr<void>(root.release(), [](void* p) { X509_free(static_cast<X509*>(p)); });
   return v;
 }
 
@@ -158,8 +163,9 @@ AttestationResult<AttestationDocument> AttestationVerifier::Verify(
   if (!parsed.ok()) return Verified(parsed.error(), parsed.status());
   const AttestationDocument& doc = parsed->document;
   if (doc.cabundle.front() != root_der_)
-    return Fail(AttestationError::kWrongRoot,
-                "cabundle[0] is not the configured root certificate (another PKI, or --root wrong)");
+    return Fail(
+        AttestationError::kWrongRoot,
+        "cabundle[0] is not the configured root certificate (another PKI, or --root wrong)");
   X509Ptr leaf = ParseDer(doc.certificate);
   if (!leaf)
     return Fail(AttestationError::kBadCertificate, "certificate is not a DER X.509 certificate");
@@ -168,7 +174,8 @@ AttestationResult<AttestationDocument> AttestationVerifier::Verify(
       !(X509_get_key_usage(leaf.get()) & KU_DIGITAL_SIGNATURE))
     return Fail(AttestationError::kChainInvalid, "the leaf certificate may not sign (key usage)");
   auto root = static_cast<X509*>(root_.get());
-  if (auto r = CheckChain(root, leaf.get(), doc.cabundle, options.at_unix_millis); !r.ok()) return r;
+  if (auto r = CheckChain(root, leaf.get(), doc.cabundle, options.at_unix_millis); !r.ok())
+    return r;
   if (auto r = CheckSignature(leaf.get(), *parsed); !r.ok()) return r;
   if (doc.debug_mode() && !options.allow_debug)
     return Fail(AttestationError::kDebugMode,

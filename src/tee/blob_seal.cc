@@ -55,17 +55,17 @@ Result<std::string> SealToPcrs(std::string_view chamber_id, const Pcrs& pcrs,
   auto* ct = reinterpret_cast<unsigned char*>(out.data() + header);
   std::unique_ptr<EVP_CIPHER_CTX, CtxFree> ctx(EVP_CIPHER_CTX_new());
   int len = 0, fin = 0;
-  bool ok = ctx &&
-            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
-                               reinterpret_cast<const unsigned char*>(out.data() + 1)) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &len,
-                              reinterpret_cast<const unsigned char*>(aad.data()),
-                              static_cast<int>(aad.size())) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), ct, &len, plaintext.data(),
-                              static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx.get(), ct + len, &fin) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                                ct + plaintext.size()) == 1;
+  bool ok =
+      ctx &&
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
+                         reinterpret_cast<const unsigned char*>(out.data() + 1)) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                        reinterpret_cast<const unsigned char*>(aad.data()),
+                        static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), ct, &len, plaintext.data(),
+                        static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx.get(), ct + len, &fin) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, ct + plaintext.size()) == 1;
   if (!ok) return Status::Internal("TEE blob: AES-256-GCM encryption failed");
   return out;
 }

@@ -83,11 +83,10 @@ CborLoad LoadBoundedCbor(std::string_view bytes, int max_depth) {
       // Every child takes at least one byte: a count beyond the remaining
       // input is a lie, refused before anything is allocated for it.
       if (ev.children > bytes.size() - pos)
-        return Fail(CborProblem::kMalformed, "item at byte " + std::to_string(pos - r.read) +
-                                                 " declares " + std::to_string(ev.children) +
-                                                 " entries but only " +
-                                                 std::to_string(bytes.size() - pos) +
-                                                 " bytes follow");
+        return Fail(CborProblem::kMalformed,
+                    "item at byte " + std::to_string(pos - r.read) + " declares " +
+                        std::to_string(ev.children) + " entries but only " +
+                        std::to_string(bytes.size() - pos) + " bytes follow");
       if (static_cast<int>(open.size()) >= max_depth)
         return Fail(CborProblem::kTooDeep,
                     "nesting deeper than " + std::to_string(max_depth) + " levels");
@@ -97,8 +96,8 @@ CborLoad LoadBoundedCbor(std::string_view bytes, int max_depth) {
   } while (!open.empty() && pos < bytes.size());
   if (!open.empty()) return Fail(CborProblem::kMalformed, "truncated: a container is not closed");
   if (pos != bytes.size())
-    return Fail(CborProblem::kTrailingBytes, std::to_string(bytes.size() - pos) +
-                                                 " trailing bytes after the CBOR item");
+    return Fail(CborProblem::kTrailingBytes,
+                std::to_string(bytes.size() - pos) + " trailing bytes after the CBOR item");
   cbor_load_result res;
   CborPtr item(cbor_load(data, bytes.size(), &res));
   if (!item || res.error.code != CBOR_ERR_NONE || res.read != bytes.size())
@@ -149,8 +148,7 @@ std::string SerializeCbor(const cbor_item_t* item) {
 }
 
 CborPtr CborBytes(std::string_view bytes) {
-  return CborPtr(
-      cbor_build_bytestring(reinterpret_cast<cbor_data>(bytes.data()), bytes.size()));
+  return CborPtr(cbor_build_bytestring(reinterpret_cast<cbor_data>(bytes.data()), bytes.size()));
 }
 
 CborPtr CborText(std::string_view text) {

@@ -21,9 +21,12 @@ TEST(NsmCodec, AttestationRequestIsTheSerdeEncoding) {
             "a1"
             "6b4174746573746174696f6e"
             "a3"
-            "69757365725f64617461" "4175"
-            "656e6f6e6365" "f6"
-            "6a7075626c69635f6b6579" "416b");
+            "69757365725f64617461"
+            "4175"
+            "656e6f6e6365"
+            "f6"
+            "6a7075626c69635f6b6579"
+            "416b");
 }
 
 TEST(NsmCodec, DecodesTheDocumentFromAnAttestationResponse) {

@@ -60,12 +60,14 @@ Result<Pcrs> ParseExpectedPcrs(std::string_view json_text) {
   Pcrs out;
   if (j.contains("Measurements")) {
     const auto& m = j["Measurements"];
-    if (!m.is_object()) return Status::InvalidArgument("expected PCRs: Measurements is not an object");
+    if (!m.is_object())
+      return Status::InvalidArgument("expected PCRs: Measurements is not an object");
     for (const auto& [key, value] : m.items()) {
       if (key == "HashAlgorithm") continue;
-      auto index = key.rfind("PCR", 0) == 0 ? SmallIndex(std::string_view(key).substr(3))
-                                            : std::nullopt;
-      if (!index) return Status::InvalidArgument("expected PCRs: unknown measurement '" + key + "'");
+      auto index =
+          key.rfind("PCR", 0) == 0 ? SmallIndex(std::string_view(key).substr(3)) : std::nullopt;
+      if (!index)
+        return Status::InvalidArgument("expected PCRs: unknown measurement '" + key + "'");
       CC_RETURN_IF_ERROR(AddPcr(out, key, *index, value).WithContext("expected PCRs"));
     }
   } else {

@@ -12,7 +12,8 @@ TEST(PcrComparison, ListsEachDifferingOrAbsentExpectedRegister) {
   Pcrs actual = {{0, std::string(48, 'a')}, {1, std::string(48, 'B')}, {3, std::string(48, 'z')}};
   auto m = ComparePcrs(expected, actual);
   ASSERT_EQ(m.size(), 2u);
-  EXPECT_EQ(m[0], (PcrMismatch{1, HexEncode(std::string(48, 'b')), HexEncode(std::string(48, 'B'))}));
+  EXPECT_EQ(m[0],
+            (PcrMismatch{1, HexEncode(std::string(48, 'b')), HexEncode(std::string(48, 'B'))}));
   EXPECT_EQ(m[1].index, 8u);
   EXPECT_EQ(m[1].actual_hex, "");
   EXPECT_NE(DescribeMismatches(m).find("PCR8 expected 6363"), std::string::npos);
@@ -27,7 +28,8 @@ TEST(PcrComparison, ExpectedPcrsFileAcceptsPlainAndDescribeEifShapes) {
   EXPECT_EQ(plain->size(), 2u);
   EXPECT_EQ(plain->at(2), *HexDecode(h2));
   auto eif = ParseExpectedPcrs(R"({"EnclaveName": "x", "Measurements": {"HashAlgorithm":
-      "Sha384 { ... }", "PCR0": ")" + h0 + R"(", "PCR8": ")" + h2 + R"("}})");
+      "Sha384 { ... }", "PCR0": ")" +
+                               h0 + R"(", "PCR8": ")" + h2 + R"("}})");
   ASSERT_TRUE(eif.ok()) << eif.status().ToString();
   EXPECT_EQ(eif->count(0) + eif->count(8), 2u);
 }

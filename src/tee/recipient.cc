@@ -48,8 +48,7 @@ Result<crypto::SecretBytes> RecipientKey::OpenCiphertextForRecipient(std::string
                             " bytes, more than a KMS answer can");
   std::unique_ptr<BIO, BioFree> in(BIO_new_mem_buf(cms.data(), static_cast<int>(cms.size())));
   std::unique_ptr<CMS_ContentInfo, CmsFree> ci(in ? d2i_CMS_bio(in.get(), nullptr) : nullptr);
-  if (!ci)
-    return Status::InvalidArgument("CiphertextForRecipient is not CMS: " + OpenSslError());
+  if (!ci) return Status::InvalidArgument("CiphertextForRecipient is not CMS: " + OpenSslError());
   if (OBJ_obj2nid(CMS_get0_type(ci.get())) != NID_pkcs7_enveloped)
     return Status::InvalidArgument("CiphertextForRecipient is CMS but not EnvelopedData");
   // Secure-memory BIO: its buffer is cleansed when freed.

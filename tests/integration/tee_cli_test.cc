@@ -17,8 +17,7 @@ namespace tt = ::cc::tee::testing;
 const std::string kDoc2024 = tt::TestDataPath("doc-2024-09-07.b64");
 const std::string kDoc2022 = tt::TestDataPath("doc-2022-10-13.cbor");
 const std::string kDebug = tt::TestDataPath("doc-2024-09-07-debug.b64");
-const std::string kPcr0_2024 =
-    "e72a46ca";  // prefix; the full value is read from the JSON output
+const std::string kPcr0_2024 = "e72a46ca";  // prefix; the full value is read from the JSON output
 
 TEST(TeeCliTest, RealDocumentsVerifyAtTheirTimestamps) {
   auto r = RunCli({"tee", "verify", "--document", kDoc2024, "--at", "2024-09-07T14:37:39.545Z"});
@@ -41,8 +40,8 @@ TEST(TeeCliTest, RealDocumentsVerifyAtTheirTimestamps) {
 }
 
 TEST(TeeCliTest, HoursLaterTheLeafHasExpired) {
-  auto r = RunCli({"tee", "verify", "--document", kDoc2024, "--at", "2024-09-07T20:00:00+02:00",
-                   "--json"});
+  auto r = RunCli(
+      {"tee", "verify", "--document", kDoc2024, "--at", "2024-09-07T20:00:00+02:00", "--json"});
   EXPECT_EQ(r.exit_code, 1);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["valid"], false);

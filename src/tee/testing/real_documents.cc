@@ -17,7 +17,9 @@ const std::vector<RealDocument>& RealDocuments() {
   return kDocs;
 }
 
-std::string TestDataPath(const std::string& file) { return std::string(CC_TEE_TESTDATA) + "/" + file; }
+std::string TestDataPath(const std::string& file) {
+  return std::string(CC_TEE_TESTDATA) + "/" + file;
+}
 
 std::string LoadRealDocument(const RealDocument& doc) {
   std::ifstream in(TestDataPath(doc.file), std::ios::binary);

@@ -43,8 +43,7 @@ Cert MakeCert(const std::string& cn, const Cert* issuer, bool ca, int64_t not_be
   X509_NAME* name = X509_get_subject_name(c.cert);
   X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC, (const unsigned char*)"US", -1, -1, 0);
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char*)"Test", -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char*)cn.c_str(), -1, -1,
-                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char*)cn.c_str(), -1, -1, 0);
   X509* issuer_cert = issuer ? issuer->cert : c.cert;
   X509_set_issuer_name(c.cert, X509_get_subject_name(issuer_cert));
   X509_set_pubkey(c.cert, c.key);
@@ -137,7 +136,8 @@ Pcrs SamplePcrs(char seed) {
 
 std::string EncodePayload(const DocumentFields& f) {
   CborPtr pcrs(cbor_new_definite_map(f.pcrs.size()));
-  for (const auto& [i, v] : f.pcrs) CborMapPut(pcrs.get(), CborPtr(cbor_build_uint8(i)), CborBytes(v));
+  for (const auto& [i, v] : f.pcrs)
+    CborMapPut(pcrs.get(), CborPtr(cbor_build_uint8(i)), CborBytes(v));
   CborPtr bundle(cbor_new_definite_array(f.cabundle.size()));
   for (const auto& c : f.cabundle) cbor_array_push(bundle.get(), CborBytes(c).get());
   CborPtr m(cbor_new_definite_map(9));
