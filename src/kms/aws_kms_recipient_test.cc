@@ -80,5 +80,14 @@ TEST_F(AwsKmsRecipientTest, DocumentsOfAnotherPkiOrTamperedAreRefused) {
   EXPECT_NE(r.status().message().find("bad signature"), std::string::npos) << r.status().message();
 }
 
+TEST_F(AwsKmsRecipientTest, PlaintextBesideCiphertextForRecipientIsAnError) {
+  AwsKms kms = Client();
+  std::string ct = kms.Encrypt(kKey, SecretBytes::Random(32), kCtx).value();
+  double_.Control({{"recipient_leak_plaintext", true}});
+  auto r = kms.DecryptForRecipient(kKey, ct, kCtx, Document(tee::RecipientKey::Generate().value()));
+  EXPECT_EQ(r.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(r.status().message().find("Plaintext in the clear"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace cc::kms

@@ -60,6 +60,7 @@ class State:
                       "recipient_decrypts": 0}
         self.attestation_root = None  # PEM of the test attestation root
         self.recipient_policy = None  # {"ImageSha384"|"PCR<n>": hex}
+        self.recipient_leak_plaintext = False
 
 
 def canonical_context(ctx):
@@ -185,6 +186,8 @@ class Handler(BaseHTTPRequestHandler):
                     state.attestation_root = cmd["attestation_root"]
                 if "recipient_policy" in cmd:
                     state.recipient_policy = cmd["recipient_policy"]
+                if "recipient_leak_plaintext" in cmd:  # misbehave: Plaintext beside CiphertextForRecipient
+                    state.recipient_leak_plaintext = bool(cmd["recipient_leak_plaintext"])
             return self.reply(200, {"ok": True})
 
         target = self.headers.get("X-Amz-Target", "")
@@ -280,8 +283,11 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.stats["recipient_decrypts"] += 1
             envelope = kms_recipient.envelop(recipient, plaintext)
-            return self.reply(200, {"KeyId": arn, "CiphertextForRecipient": base64.b64encode(envelope).decode(),
-                                    "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})
+            answer = {"KeyId": arn, "CiphertextForRecipient": base64.b64encode(envelope).decode(),
+                      "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+            if state.recipient_leak_plaintext:
+                answer["Plaintext"] = base64.b64encode(plaintext).decode()
+            return self.reply(200, answer)
         self.reply(200, {"KeyId": arn, "Plaintext": base64.b64encode(plaintext).decode(),
                          "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})
 
