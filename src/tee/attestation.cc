@@ -25,6 +25,14 @@ Failed Fail(AttestationError e, const std::string& message) {
   return Failed(e, Status::InvalidArgument("attestation document: " + message));
 }
 
+// A failed rule inside the parse; ParseAttestation turns it into a Failed.
+struct Problem {
+  AttestationError error;
+  std::string message;
+};
+using Check = std::optional<Problem>;
+Problem Bad(AttestationError e, std::string message) { return {e, std::move(message)}; }
+
 AttestationError FromCbor(CborProblem p) {
   switch (p) {
     case CborProblem::kTrailingBytes:
@@ -38,85 +46,80 @@ AttestationError FromCbor(CborProblem p) {
 
 // Optional bstr field: absent or null → nullopt (the 2022 AWS documents carry
 // null public_key/user_data although the spec says fields are never null).
-bool OptionalBytes(const cbor_item_t* v, size_t max, const char* name,
-                   std::optional<std::string>& out, AttestationError& err, std::string& why) {
-  if (cbor_is_null(v)) return true;
+Check OptionalBytes(const cbor_item_t* v, size_t max, const char* name,
+                    std::optional<std::string>& out) {
+  if (cbor_is_null(v)) return std::nullopt;
   auto b = AsBytes(v);
-  if (!b) {
-    err = AttestationError::kMalformed;
-    why = std::string(name) + " must be a byte string or null";
-    return false;
-  }
-  if (b->size() > max) {
-    err = AttestationError::kFieldTooLarge;
-    why = std::string(name) + " has " + std::to_string(b->size()) + " bytes, more than the " +
-          std::to_string(max) + " the spec allows";
-    return false;
-  }
+  if (!b)
+    return Bad(AttestationError::kMalformed, std::string(name) + " must be a byte string or null");
+  if (b->size() > max)
+    return Bad(AttestationError::kFieldTooLarge,
+               std::string(name) + " has " + std::to_string(b->size()) + " bytes, more than the " +
+                   std::to_string(max) + " the spec allows");
   out = std::string(*b);
-  return true;
+  return std::nullopt;
 }
 
-Failed ParsePcrs(const cbor_item_t* v, Pcrs& out) {
-  if (!cbor_isa_map(v)) return Fail(AttestationError::kMalformed, "pcrs must be a map");
+Check ParsePcrs(const cbor_item_t* v, Pcrs& out) {
+  if (!cbor_isa_map(v)) return Bad(AttestationError::kMalformed, "pcrs must be a map");
   size_t n = cbor_map_size(v);
   if (n < 1 || n > 32)
-    return Fail(AttestationError::kBadPcr,
-                "pcrs must hold 1 to 32 registers, not " + std::to_string(n));
+    return Bad(AttestationError::kBadPcr,
+               "pcrs must hold 1 to 32 registers, not " + std::to_string(n));
   const cbor_pair* pairs = cbor_map_handle(v);
   for (size_t i = 0; i < n; ++i) {
     auto index = AsUint(pairs[i].key);
     if (!index || *index > 31)
-      return Fail(AttestationError::kBadPcr, "a PCR index must be an integer from 0 to 31");
+      return Bad(AttestationError::kBadPcr, "a PCR index must be an integer from 0 to 31");
     auto value = AsBytes(pairs[i].value);
-    if (!value) return Fail(AttestationError::kMalformed, "PCR values must be byte strings");
+    if (!value) return Bad(AttestationError::kMalformed, "PCR values must be byte strings");
     if (value->size() != 32 && value->size() != 48 && value->size() != 64)
-      return Fail(AttestationError::kBadPcr, "PCR" + std::to_string(*index) + " has " +
-                                                 std::to_string(value->size()) +
-                                                 " bytes; a PCR has 32, 48 or 64");
+      return Bad(AttestationError::kBadPcr, "PCR" + std::to_string(*index) + " has " +
+                                                std::to_string(value->size()) +
+                                                " bytes; a PCR has 32, 48 or 64");
     if (!out.emplace(static_cast<uint32_t>(*index), std::string(*value)).second)
-      return Fail(AttestationError::kDuplicateKey, "pcrs repeats PCR" + std::to_string(*index));
+      return Bad(AttestationError::kDuplicateKey, "pcrs repeats PCR" + std::to_string(*index));
   }
   for (uint32_t required : {0u, 1u, 2u}) {
     if (!out.count(required))
-      return Fail(AttestationError::kMissingPcr, "PCR" + std::to_string(required) + " is missing");
+      return Bad(AttestationError::kMissingPcr, "PCR" + std::to_string(required) + " is missing");
   }
-  return SignedAttestation{};
+  return std::nullopt;
 }
 
-Failed ParseCertificates(const cbor_item_t* cert, const cbor_item_t* bundle,
-                         AttestationDocument& doc) {
+Check ParseCertificates(const cbor_item_t* cert, const cbor_item_t* bundle,
+                        AttestationDocument& doc) {
   auto leaf = AsBytes(cert);
   if (!leaf || leaf->empty())
-    return Fail(AttestationError::kMalformed, "certificate must be a non-empty byte string");
+    return Bad(AttestationError::kMalformed, "certificate must be a non-empty byte string");
   if (leaf->size() > kMaxCertificateBytes)
-    return Fail(AttestationError::kFieldTooLarge, "certificate has more than 1024 bytes");
+    return Bad(AttestationError::kFieldTooLarge, "certificate has more than 1024 bytes");
   doc.certificate = std::string(*leaf);
   if (!cbor_isa_array(bundle))
-    return Fail(AttestationError::kMalformed, "cabundle must be an array");
+    return Bad(AttestationError::kMalformed, "cabundle must be an array");
   size_t n = cbor_array_size(bundle);
-  if (n == 0) return Fail(AttestationError::kEmptyCabundle, "cabundle is empty");
+  if (n == 0) return Bad(AttestationError::kEmptyCabundle, "cabundle is empty");
   if (n > kMaxCabundleEntries)
-    return Fail(AttestationError::kFieldTooLarge,
-                "cabundle has " + std::to_string(n) + " certificates, more than 16");
+    return Bad(AttestationError::kFieldTooLarge,
+               "cabundle has " + std::to_string(n) + " certificates, more than 16");
   cbor_item_t** items = cbor_array_handle(bundle);
   for (size_t i = 0; i < n; ++i) {
     auto der = AsBytes(items[i]);
     if (!der || der->empty())
-      return Fail(AttestationError::kMalformed, "cabundle entries must be non-empty byte strings");
+      return Bad(AttestationError::kMalformed, "cabundle entries must be non-empty byte strings");
     if (der->size() > kMaxCertificateBytes)
-      return Fail(AttestationError::kFieldTooLarge,
-                  "cabundle[" + std::to_string(i) + "] has more than 1024 bytes");
+      return Bad(AttestationError::kFieldTooLarge,
+                 "cabundle[" + std::to_string(i) + "] has more than 1024 bytes");
     doc.cabundle.emplace_back(*der);
   }
-  return SignedAttestation{};
+  return std::nullopt;
 }
 
-Failed ParsePayload(std::string_view payload, AttestationDocument& doc) {
+Check ParsePayload(std::string_view payload, AttestationDocument& doc) {
   CborLoad load = LoadBoundedCbor(payload, kMaxPayloadDepth);
-  if (!load.item) return Fail(FromCbor(load.problem), "payload: " + load.message);
+  if (!load.item) return Bad(FromCbor(load.problem), "payload: " + load.message);
   const cbor_item_t* m = load.item.get();
-  if (!cbor_isa_map(m)) return Fail(AttestationError::kMalformed, "payload is not a CBOR map");
+  if (!cbor_isa_map(m)) return Bad(AttestationError::kMalformed, "payload is not a CBOR map");
   std::map<std::string, const cbor_item_t*, std::less<>> fields;
   const cbor_pair* pairs = cbor_map_handle(m);
   static const std::set<std::string_view> kAllowed = {"module_id",  "digest",      "timestamp",
@@ -124,54 +127,52 @@ Failed ParsePayload(std::string_view payload, AttestationDocument& doc) {
                                                       "public_key", "user_data",   "nonce"};
   for (size_t i = 0; i < cbor_map_size(m); ++i) {
     auto key = AsText(pairs[i].key);
-    if (!key) return Fail(AttestationError::kMalformed, "payload keys must be text");
+    if (!key) return Bad(AttestationError::kMalformed, "payload keys must be text");
     if (!kAllowed.count(*key))
-      return Fail(AttestationError::kMalformed, "unknown field '" + std::string(*key) + "'");
+      return Bad(AttestationError::kMalformed, "unknown field '" + std::string(*key) + "'");
     if (!fields.emplace(std::string(*key), pairs[i].value).second)
-      return Fail(AttestationError::kDuplicateKey, "field '" + std::string(*key) + "' repeats");
+      return Bad(AttestationError::kDuplicateKey, "field '" + std::string(*key) + "' repeats");
   }
   for (const char* required :
        {"module_id", "digest", "timestamp", "pcrs", "certificate", "cabundle"}) {
     if (!fields.count(required))
-      return Fail(AttestationError::kMalformed, std::string("missing field '") + required + "'");
+      return Bad(AttestationError::kMalformed, std::string("missing field '") + required + "'");
   }
   auto module_id = AsText(fields["module_id"]);
   if (!module_id || module_id->empty())
-    return Fail(AttestationError::kMalformed, "module_id must be non-empty text");
+    return Bad(AttestationError::kMalformed, "module_id must be non-empty text");
   if (module_id->size() > kMaxModuleIdBytes)
-    return Fail(AttestationError::kFieldTooLarge, "module_id is longer than 256 bytes");
+    return Bad(AttestationError::kFieldTooLarge, "module_id is longer than 256 bytes");
   doc.module_id = std::string(*module_id);
   auto digest = AsText(fields["digest"]);
-  if (!digest) return Fail(AttestationError::kMalformed, "digest must be text");
+  if (!digest) return Bad(AttestationError::kMalformed, "digest must be text");
   if (*digest != "SHA384")
-    return Fail(AttestationError::kWrongDigest,
-                "digest is '" + std::string(digest->substr(0, 32)) + "', expected 'SHA384'");
+    return Bad(AttestationError::kWrongDigest,
+               "digest is '" + std::string(digest->substr(0, 32)) + "', expected 'SHA384'");
   doc.digest = std::string(*digest);
   auto ts = AsUint(fields["timestamp"]);
   if (!ts || *ts == 0)
-    return Fail(AttestationError::kMalformed, "timestamp must be a positive integer");
+    return Bad(AttestationError::kMalformed, "timestamp must be a positive integer");
   doc.timestamp_ms = *ts;
-  if (auto r = ParsePcrs(fields["pcrs"], doc.pcrs); !r.ok()) return r;
-  if (auto r = ParseCertificates(fields["certificate"], fields["cabundle"], doc); !r.ok()) return r;
-  AttestationError err = AttestationError::kNone;
-  std::string why;
+  if (auto p = ParsePcrs(fields["pcrs"], doc.pcrs)) return p;
+  if (auto p = ParseCertificates(fields["certificate"], fields["cabundle"], doc)) return p;
   for (auto [name, out] :
        {std::pair{"public_key", &doc.public_key}, std::pair{"user_data", &doc.user_data},
         std::pair{"nonce", &doc.nonce}}) {
     auto it = fields.find(name);
-    if (it != fields.end() && !OptionalBytes(it->second, kMaxUserFieldBytes, name, *out, err, why))
-      return Fail(err, why);
+    if (it == fields.end()) continue;
+    if (auto p = OptionalBytes(it->second, kMaxUserFieldBytes, name, *out)) return p;
   }
   if (doc.public_key && doc.public_key->empty())
-    return Fail(AttestationError::kMalformed, "public_key is empty");
-  return SignedAttestation{};
+    return Bad(AttestationError::kMalformed, "public_key is empty");
+  return std::nullopt;
 }
 
-Failed CheckProtectedHeader(std::string_view header) {
+Check CheckProtectedHeader(std::string_view header) {
   CborLoad load = LoadBoundedCbor(header, 2);
-  if (!load.item) return Fail(FromCbor(load.problem), "protected header: " + load.message);
+  if (!load.item) return Bad(FromCbor(load.problem), "protected header: " + load.message);
   const cbor_item_t* m = load.item.get();
-  if (!cbor_isa_map(m)) return Fail(AttestationError::kMalformed, "protected header is not a map");
+  if (!cbor_isa_map(m)) return Bad(AttestationError::kMalformed, "protected header is not a map");
   std::optional<int64_t> alg;
   std::set<int64_t> seen;
   const cbor_pair* pairs = cbor_map_handle(m);
@@ -179,20 +180,20 @@ Failed CheckProtectedHeader(std::string_view header) {
     auto label = AsInt(pairs[i].key);
     if (!label) continue;  // text labels are private use; none is critical
     if (!seen.insert(*label).second)
-      return Fail(AttestationError::kDuplicateKey, "protected header repeats a label");
+      return Bad(AttestationError::kDuplicateKey, "protected header repeats a label");
     if (*label == kCoseCritLabel)
-      return Fail(AttestationError::kMalformed,
-                  "protected header lists critical parameters, which we do not understand");
+      return Bad(AttestationError::kMalformed,
+                 "protected header lists critical parameters, which we do not understand");
     if (*label == kCoseAlgLabel) {
       alg = AsInt(pairs[i].value);
-      if (!alg) return Fail(AttestationError::kWrongAlgorithm, "alg is not an integer");
+      if (!alg) return Bad(AttestationError::kWrongAlgorithm, "alg is not an integer");
     }
   }
-  if (!alg) return Fail(AttestationError::kWrongAlgorithm, "protected header has no alg");
+  if (!alg) return Bad(AttestationError::kWrongAlgorithm, "protected header has no alg");
   if (*alg != kEs384)
-    return Fail(AttestationError::kWrongAlgorithm,
-                "alg is " + std::to_string(*alg) + ", expected ES384 (-35)");
-  return SignedAttestation{};
+    return Bad(AttestationError::kWrongAlgorithm,
+               "alg is " + std::to_string(*alg) + ", expected ES384 (-35)");
+  return std::nullopt;
 }
 
 }  // namespace
@@ -230,12 +231,12 @@ AttestationResult<SignedAttestation> ParseAttestation(std::string_view cose) {
     return Fail(AttestationError::kFieldTooLarge, "payload is larger than 16384 bytes");
   auto sig = AsBytes(parts[3]);
   if (!sig) return Fail(AttestationError::kMalformed, "signature is not a byte string");
-  if (auto r = CheckProtectedHeader(*prot); !r.ok()) return r;
+  if (auto p = CheckProtectedHeader(*prot)) return Fail(p->error, p->message);
   if (sig->size() != kEs384SignatureBytes)
     return Fail(AttestationError::kMalformed,
                 "an ES384 signature has 96 bytes, this one " + std::to_string(sig->size()));
   SignedAttestation out;
-  if (auto r = ParsePayload(*payload, out.document); !r.ok()) return r;
+  if (auto p = ParsePayload(*payload, out.document)) return Fail(p->error, p->message);
   out.protected_header = std::string(*prot);
   out.payload = std::string(*payload);
   out.signature = std::string(*sig);

@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <optional>
 
 #include "tee/attestation.h"
 #include "tee/cbor.h"
@@ -83,8 +84,9 @@ std::string DerSignature(std::string_view raw) {
   return out;
 }
 
-Verified CheckChain(X509* root, X509* leaf, const std::vector<std::string>& bundle,
-                    int64_t at_millis) {
+// A failure, or nullopt when the check passes.
+std::optional<Verified> CheckChain(X509* root, X509* leaf, const std::vector<std::string>& bundle,
+                                   int64_t at_millis) {
   StackPtr untrusted(sk_X509_new_null());
   // cabundle is root first; the intermediates follow it.
   for (size_t i = 1; i < bundle.size(); ++i) {
@@ -104,7 +106,7 @@ Verified CheckChain(X509* root, X509* leaf, const std::vector<std::string>& bund
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at_millis / 1000));
   X509_VERIFY_PARAM_set_depth(param, static_cast<int>(kMaxCabundleEntries));
-  if (X509_verify_cert(ctx.get()) == 1) return AttestationDocument{};
+  if (X509_verify_cert(ctx.get()) == 1) return std::nullopt;
   int err = X509_STORE_CTX_get_error(ctx.get());
   int depth = X509_STORE_CTX_get_error_depth(ctx.get());
   std::string where =
@@ -121,7 +123,7 @@ Verified CheckChain(X509* root, X509* leaf, const std::vector<std::string>& bund
                                                    " (" + where + ")");
 }
 
-Verified CheckSignature(X509* leaf, const SignedAttestation& s) {
+std::optional<Verified> CheckSignature(X509* leaf, const SignedAttestation& s) {
   EVP_PKEY* key = X509_get0_pubkey(leaf);
   if (!key || !IsP384(key))
     return Fail(AttestationError::kBadCertificate, "the leaf certificate's key is not ECDSA P-384");
@@ -136,7 +138,7 @@ Verified CheckSignature(X509* leaf, const SignedAttestation& s) {
   if (!ok)
     return Fail(AttestationError::kBadSignature,
                 "ES384 signature does not verify with the leaf certificate's key");
-  return AttestationDocument{};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -174,9 +176,9 @@ AttestationResult<AttestationDocument> AttestationVerifier::Verify(
       !(X509_get_key_usage(leaf.get()) & KU_DIGITAL_SIGNATURE))
     return Fail(AttestationError::kChainInvalid, "the leaf certificate may not sign (key usage)");
   auto root = static_cast<X509*>(root_.get());
-  if (auto r = CheckChain(root, leaf.get(), doc.cabundle, options.at_unix_millis); !r.ok())
-    return r;
-  if (auto r = CheckSignature(leaf.get(), *parsed); !r.ok()) return r;
+  if (auto f = CheckChain(root, leaf.get(), doc.cabundle, options.at_unix_millis))
+    return std::move(*f);
+  if (auto f = CheckSignature(leaf.get(), *parsed)) return std::move(*f);
   if (doc.debug_mode() && !options.allow_debug)
     return Fail(AttestationError::kDebugMode,
                 "PCR0, PCR1 and PCR2 are all zero: the enclave runs in debug mode (allow_debug "
