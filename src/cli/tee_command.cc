@@ -56,6 +56,12 @@ Result<std::string> DecodeDocument(const std::string& raw) {
   return Status::InvalidArgument("the document is neither raw CBOR, hex nor base64");
 }
 
+bool Digits(const char* p, int n) {
+  for (int i = 0; i < n; ++i)
+    if (p[i] < '0' || p[i] > '9') return false;
+  return true;
+}
+
 // Unix milliseconds, or RFC 3339 (2024-09-07T14:37:39.545Z, offsets allowed).
 Result<int64_t> ParseTime(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() <= 15)
@@ -74,10 +80,11 @@ Result<int64_t> ParseTime(const std::string& s) {
   int64_t offset_s = 0;
   if (*rest == 'Z' || *rest == 'z') {
     ++rest;
-  } else if ((*rest == '+' || *rest == '-') && rest[1] && rest[2] && rest[3] == ':') {
+  } else if ((*rest == '+' || *rest == '-') && Digits(rest + 1, 2) && rest[3] == ':' &&
+             Digits(rest + 4, 2)) {
     int sign = *rest == '-' ? -1 : 1;
-    offset_s = sign * (std::stoi(std::string(rest + 1, 2)) * 3600 +
-                       std::stoi(std::string(rest + 4, 2)) * 60);
+    offset_s = sign * (((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600 +
+                       ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60);
     rest += 6;
   } else {
     return Status::InvalidArgument("--at '" + s + "' needs a time zone (Z or +HH:MM)");

@@ -118,6 +118,9 @@ TEST(TeeCliTest, MalformedInputAndBadArgumentsFailClearly) {
   auto when = RunCli({"tee", "verify", "--document", kDoc2024, "--at", "yesterday"});
   EXPECT_EQ(when.exit_code, 2);
   EXPECT_NE(when.err.find("--at"), std::string::npos);
+  auto offset =
+      RunCli({"tee", "verify", "--document", kDoc2024, "--at", "2024-09-07T14:37:39+ab:cd"});
+  EXPECT_EQ(offset.exit_code, 2) << offset.err;
   auto missing = RunCli({"tee", "verify", "--document", dir.File("nope")});
   EXPECT_EQ(missing.exit_code, 2);
 }
