@@ -142,6 +142,8 @@ Registry& Global() {
                        "1 while the backend shows a lower revision or another chamber, refused");
     reg->DescribeGauge("containment_kms_key_healthy",
                        "1 when the last call with this KMS key succeeded, by key URI");
+    reg->DescribeGauge("containment_chamber_integrity_error",
+                       "1 while the stored state fails authentication on this replica");
     reg->DescribeGauge("containment_build_info", "Always 1; the version label is the build");
     reg->Set("containment_build_info", {{"version", kVersion}}, 1);
     return reg;
