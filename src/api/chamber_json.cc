@@ -92,8 +92,10 @@ json StatusJson(const seal::StatusReport& r) {
   backend[b.backend == "dynamodb" ? "table" : "path"] = b.location;
   if (!b.region.empty()) backend["region"] = b.region;
   if (!b.last_error.empty()) backend["last_error"] = b.last_error;
-  if (b.rollback_refused_revision) backend["rollback_refused_revision"] = *b.rollback_refused_revision;
-  if (!b.foreign_chamber_refused.empty()) backend["foreign_chamber_refused"] = b.foreign_chamber_refused;
+  if (b.rollback_refused_revision)
+    backend["rollback_refused_revision"] = *b.rollback_refused_revision;
+  if (!b.foreign_chamber_refused.empty())
+    backend["foreign_chamber_refused"] = b.foreign_chamber_refused;
   return {{"seal", seal}, {"state_backend", backend}};
 }
 

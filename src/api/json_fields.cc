@@ -26,8 +26,8 @@ Result<std::string> OptionalString(const json& body, const char* name) {
 
 Result<int> IntField(const json& body, const char* name, int min, int max) {
   auto it = body.find(name);
-  Status bad = Bad(name, "must be an integer between " + std::to_string(min) + " and " +
-                             std::to_string(max));
+  Status bad = Bad(
+      name, "must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
   if (it == body.end() || !it->is_number_integer()) return bad;
   // Read wide, then range-check: 4294967298 is out of range, never 2.
   if (it->is_number_unsigned()) {

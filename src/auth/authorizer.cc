@@ -48,7 +48,7 @@ bool Authorizer::Permits(const Policy& p, std::string_view scope) {
     return std::find(v.begin(), v.end(), scope) != v.end();
   };
   if (has(p.denied)) return false;  // deny wins
-  return p.allowed.empty() || has(p.allowed);
+  return !p.allowed || has(*p.allowed);
 }
 
 Status Authorizer::Check(std::string_view header, std::string_view scope, std::string* who) const {

@@ -43,7 +43,7 @@ class Authorizer {
   struct Policy {
     std::string name;
     std::string token_hash;
-    std::vector<std::string> allowed;  // empty = every scope
+    std::optional<std::vector<std::string>> allowed;  // nullopt = every scope; {} = none
     std::vector<std::string> denied;
   };
   static bool Permits(const Policy& p, std::string_view scope);

@@ -9,9 +9,11 @@ namespace {
 
 config::Config TwoPolicies() {
   config::Config c;
-  c.auth_policies.push_back(
-      {"ops", "ops-token-0123456789", {"chamber_status", "chamber_seal"}, {}});
-  c.auth_policies.push_back({"vc", "vc-token-0123456789a", {}, {"chamber_seal"}});
+  c.auth_policies.push_back({"ops",
+                             "ops-token-0123456789",
+                             std::vector<std::string>{"chamber_status", "chamber_seal"},
+                             {}});
+  c.auth_policies.push_back({"vc", "vc-token-0123456789a", std::nullopt, {"chamber_seal"}});
   return c;
 }
 
@@ -69,6 +71,20 @@ TEST(AuthorizerTest, ErrorsNeverContainTheToken) {
   Authorizer a(TwoPolicies());
   Status st = a.Check("Bearer ops-token-0123456789", "sign");
   EXPECT_EQ(st.message().find("ops-token-0123456789"), std::string::npos);
+}
+
+// Omitting allowed_scopes keeps the original meaning (every scope); an
+// explicit empty list grants none (it must not fail open).
+TEST(AuthorizerTest, AnEmptyAllowedListGrantsNoScope) {
+  config::Config c;
+  c.auth_policies.push_back({"none", "none-token-0123456789", std::vector<std::string>{}, {}});
+  c.auth_policies.push_back({"all", "all-token-01234567890", std::nullopt, {}});
+  Authorizer a(c);
+  for (const auto& scope : config::KnownScopes()) {
+    EXPECT_EQ(a.Check("Bearer none-token-0123456789", scope).code(), ErrorCode::kPermissionDenied)
+        << scope;
+    EXPECT_TRUE(a.Check("Bearer all-token-01234567890", scope).ok()) << scope;
+  }
 }
 
 }  // namespace

@@ -112,7 +112,17 @@ Status FromYaml(const YAML::Node& y, const std::vector<std::string>& path, Node&
   if (y.IsMap()) {
     out.is_map = true;
     for (const auto& kv : y) {
+      if (!kv.first.IsScalar()) {
+        return Status::InvalidArgument(where + ": keys must be plain names (line " +
+                                       std::to_string(kv.first.Mark().line + 1) + ")");
+      }
       std::string key = kv.first.as<std::string>();
+      if (out.children.count(key)) {
+        // A second `signer_state:` would silently replace the first.
+        return Status::InvalidArgument((path.empty() ? key : where + "." + key) +
+                                       ": appears twice (line " +
+                                       std::to_string(kv.first.Mark().line + 1) + ")");
+      }
       CC_RETURN_IF_ERROR(FromYaml(
           kv.second,
           [&] {
@@ -228,6 +238,16 @@ class Reader {
   }
 
   // Lists come from YAML sequences, or comma-separated strings (env / CLI).
+  // Absent leaves `out` as it is; present-but-empty (`[]`) is an empty list.
+  Status List(const std::string& path, std::optional<std::vector<std::string>>& out) {
+    const Node* n = Find(root_, path);
+    if (!n || (!n->list && !n->scalar)) {
+      if (n && n->is_map) return Status::InvalidArgument(path + ": expected a list");
+      return Status::Ok();
+    }
+    out.emplace();
+    return List(path, *out);
+  }
   Status List(const std::string& path, std::vector<std::string>& out) {
     const Node* n = Find(root_, path);
     if (!n) return Status::Ok();
@@ -342,6 +362,10 @@ Status Build(const Node& root, const std::map<std::string, std::string>& env, Co
   CC_RETURN_IF_ERROR(r.String("kms.pkcs11.token_label", c.kms.pkcs11_token_label));
   CC_RETURN_IF_ERROR(r.String("kms.pkcs11.pin", c.kms.pkcs11_pin));
   CC_RETURN_IF_ERROR(r.String("kms.local.key_file", c.kms.local_key_file));
+  if (const Node* kms = Find(root, "kms"); kms && kms->is_map) {
+    c.kms.providers.clear();
+    for (const auto& [name, section] : kms->children) c.kms.providers.push_back(name);
+  }
 
   CC_RETURN_IF_ERROR(r.String("key_sources.dynamodb.table", c.key_source_table));
   CC_RETURN_IF_ERROR(r.String("anti_slashing.backend", c.anti_slashing_backend));
@@ -373,7 +397,8 @@ Status Build(const Node& root, const std::map<std::string, std::string>& env, Co
       CC_RETURN_IF_ERROR(CheckStaticToken(base + ".token", p.token));
       CC_RETURN_IF_ERROR(r.List(base + ".allowed_scopes", p.allowed_scopes));
       CC_RETURN_IF_ERROR(r.List(base + ".denied_scopes", p.denied_scopes));
-      CC_RETURN_IF_ERROR(CheckScopes(base + ".allowed_scopes", p.allowed_scopes));
+      if (p.allowed_scopes)
+        CC_RETURN_IF_ERROR(CheckScopes(base + ".allowed_scopes", *p.allowed_scopes));
       CC_RETURN_IF_ERROR(CheckScopes(base + ".denied_scopes", p.denied_scopes));
       for (const auto& other : c.auth_policies) {
         if (other.token == p.token) {
@@ -439,7 +464,12 @@ Result<Config> Load(const LoadOptions& options) {
     if (!y.IsNull() && !y.IsMap()) {
       return Status::InvalidArgument(*options.file + ": the configuration must be a YAML map");
     }
-    CC_RETURN_IF_ERROR(FromYaml(y, {}, root));
+    try {
+      CC_RETURN_IF_ERROR(FromYaml(y, {}, root));
+    } catch (const YAML::Exception& e) {
+      return Status::InvalidArgument(*options.file + ": invalid YAML at line " +
+                                     std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
   }
 
   // CONTAINMENT_SECTION__KEY: "__" nests, names are lowercased. Variables

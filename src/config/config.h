@@ -36,6 +36,10 @@ struct SignerStateConfig {
 };
 
 struct KmsConfig {
+  // The providers this process may use: the subsections present under kms:
+  // (a production config without `local:` refuses local: keys). With no
+  // kms: section at all, only the development `local` provider.
+  std::vector<std::string> providers = {"local"};
   std::string aws_region;
   std::string aws_endpoint_url;
   std::string pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so";
@@ -47,7 +51,9 @@ struct KmsConfig {
 struct StaticPolicy {
   std::string name;
   std::string token;  // resolved secret; never logged
-  std::vector<std::string> allowed_scopes;
+  // Omitted: every scope (the original product's meaning). An explicit
+  // empty list grants none.
+  std::optional<std::vector<std::string>> allowed_scopes;
   std::vector<std::string> denied_scopes;
 };
 

@@ -81,7 +81,7 @@ unauthenticated_policy: { allowed_scopes: [upcheck] }
   ASSERT_EQ(c->auth_policies.size(), 1u);
   EXPECT_EQ(c->auth_policies[0].name, "ops-team");
   EXPECT_EQ(c->auth_policies[0].token, "ops-token-0123456789");
-  EXPECT_EQ(c->auth_policies[0].allowed_scopes.size(), 3u);
+  EXPECT_EQ(c->auth_policies[0].allowed_scopes->size(), 3u);
 }
 
 TEST_F(ConfigTest, UnknownKeyIsRejectedWithItsPath) {
@@ -257,6 +257,50 @@ TEST(ConfigSecrets, StateToolsNeedNoSecretVariables) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(c->auth_policies.empty());
   EXPECT_TRUE(c->kms.pkcs11_pin.empty());
+}
+
+// `allowed_scopes: []` is an explicit empty list, not "absent" (every scope).
+TEST_F(ConfigTest, AnEmptyScopeListIsKeptApartFromAnOmittedOne) {
+  auto c = LoadYaml(
+      "auth_policies:\n  none: { token: abcdefghijklmnop1, allowed_scopes: [] }\n"
+      "  all: { token: abcdefghijklmnop2 }\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::map<std::string, config::StaticPolicy> by_name;
+  for (const auto& p : c->auth_policies) by_name[p.name] = p;
+  ASSERT_TRUE(by_name["none"].allowed_scopes.has_value());
+  EXPECT_TRUE(by_name["none"].allowed_scopes->empty());
+  EXPECT_FALSE(by_name["all"].allowed_scopes.has_value());
+}
+
+// A second `signer_state:` once switched the backend to memory silently.
+TEST_F(ConfigTest, ADuplicateKeyIsRefusedNamingIt) {
+  auto c = LoadYaml(
+      "signer_state: { backend: sqlite, path: /tmp/x.db }\nsigner_state: { backend: memory }\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("signer_state: appears twice"), std::string::npos)
+      << c.status().message();
+  auto nested = LoadYaml("server: { listen_port: 9000, listen_port: 9001 }\n");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.status().message().find("server.listen_port: appears twice"), std::string::npos)
+      << nested.status().message();
+}
+
+// A YAML complex key once aborted the process.
+TEST_F(ConfigTest, AComplexKeyIsAClearError) {
+  auto c = LoadYaml("? [a, b]\n: 1\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("keys must be plain names"), std::string::npos)
+      << c.status().message();
+}
+
+// The kms: section names the providers this process may use.
+TEST_F(ConfigTest, KmsProvidersAreTheSectionsPresent) {
+  auto none = LoadYaml("server: { listen_port: 9000 }\n");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->kms.providers, std::vector<std::string>{"local"});
+  auto prod = LoadYaml("kms: { aws: { region: us-east-1 }, pkcs11: { token_label: t } }\n");
+  ASSERT_TRUE(prod.ok()) << prod.status().ToString();
+  EXPECT_EQ(prod->kms.providers, (std::vector<std::string>{"aws", "pkcs11"}));
 }
 
 }  // namespace

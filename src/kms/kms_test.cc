@@ -118,6 +118,24 @@ TEST(KmsRouter, PublishesEachKeysHealthAsAGauge) {
   EXPECT_EQ(page.find("not-a-key-uri"), std::string::npos) << page;
 }
 
+// A production config names its providers; a `local:` key is then refused
+// (at init) and no development key file is ever created.
+TEST(KmsRouter, OnlyTheConfiguredProvidersMayBeUsed) {
+  testing::TempDir dir;
+  config::KmsConfig cfg;
+  cfg.providers = {"aws"};
+  cfg.local_key_file = dir.File("dev.key");
+  FakeClock clock;
+  auto router = MakeKms(cfg, clock, nullptr);
+  Status st = router->CheckKeyUri("local:a");
+  EXPECT_EQ(st.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(st.message().find("not configured (kms.local)"), std::string::npos) << st.message();
+  EXPECT_EQ(router->CheckKeyUri("pkcs11:token=t;object=k").code(), ErrorCode::kFailedPrecondition);
+  EXPECT_TRUE(router->CheckKeyUri("arn:aws:kms:us-east-1:111122223333:key/k1").ok());
+  struct stat sb {};
+  EXPECT_NE(stat(dir.File("dev.key").c_str(), &sb), 0);
+}
+
 TEST(ProviderOf, RecognisesTheThreeForms) {
   EXPECT_EQ(*ProviderOf("arn:aws:kms:eu-west-1:111122223333:key/abcd"), "aws");
   EXPECT_EQ(*ProviderOf("pkcs11:token=chamber;object=wrap-1"), "pkcs11");

@@ -20,8 +20,8 @@ std::string_view NameIn(const std::pair<E, std::string_view> (&table)[N], E e) {
   return "unknown";
 }
 
-constexpr std::pair<UnsealMode, std::string_view> kModes[] = {
-    {UnsealMode::kKmsOnly, "kms_only"}, {UnsealMode::kQuorum, "quorum"}};
+constexpr std::pair<UnsealMode, std::string_view> kModes[] = {{UnsealMode::kKmsOnly, "kms_only"},
+                                                              {UnsealMode::kQuorum, "quorum"}};
 constexpr std::pair<CredentialMethod, std::string_view> kMethods[] = {
     {CredentialMethod::kPending, "pending"},
     {CredentialMethod::kPassphrase, "passphrase"},

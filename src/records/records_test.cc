@@ -32,7 +32,8 @@ TEST(Records, EveryKindRoundTrips) {
   EXPECT_FALSE(qc2->AllRegistered());
   EXPECT_EQ(qc2->Find("alice")->share_index, 1);
 
-  OperatorCredential oc{"alice", 1, 1, CredentialMethod::kPassphrase, {"salt", 3, 1 << 20}, "", 2, "wrapped", 5};
+  OperatorCredential oc{"alice",   1, 1, CredentialMethod::kPassphrase, {"salt", 3, 1 << 20}, "", 2,
+                        "wrapped", 5};
   auto oc2 = Decode<OperatorCredential>(Encode(oc));
   ASSERT_TRUE(oc2.ok());
   EXPECT_EQ(oc2->kdf.memlimit, 1u << 20);
@@ -105,8 +106,8 @@ TEST(Records, LoadNamesTheRecord) {
 TEST(Records, EnumNamesRoundTripAndUnknownNamesAreCorruption) {
   for (auto m : {UnsealMode::kKmsOnly, UnsealMode::kQuorum})
     EXPECT_EQ(Parse<UnsealMode>(Name(m)), m);
-  for (auto m : {CredentialMethod::kPending, CredentialMethod::kPassphrase,
-                 CredentialMethod::kYubiKey})
+  for (auto m :
+       {CredentialMethod::kPending, CredentialMethod::kPassphrase, CredentialMethod::kYubiKey})
     EXPECT_EQ(Parse<CredentialMethod>(Name(m)), m);
   for (auto e : {RuleEffect::kAllow, RuleEffect::kDeny}) EXPECT_EQ(Parse<RuleEffect>(Name(e)), e);
   EXPECT_FALSE(Parse<UnsealMode>("tee").has_value());

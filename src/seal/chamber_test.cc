@@ -195,10 +195,9 @@ TEST_F(ChamberTest, WrongSecretsThrottleTheirAddressNotTheOperator) {
   ASSERT_NO_FATAL_FAILURE(InitQuorumRegistered(*a, {"alice", "bob"}, 2));
   const std::string attacker = "203.0.113.9";
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ((*a)->Unseal(UnsealAs("alice", "guess " + std::to_string(i), attacker))
-                  .status()
-                  .code(),
-              ErrorCode::kUnauthenticated);
+    EXPECT_EQ(
+        (*a)->Unseal(UnsealAs("alice", "guess " + std::to_string(i), attacker)).status().code(),
+        ErrorCode::kUnauthenticated);
   }
   std::vector<int> waits;
   for (int round = 0; round < 10; ++round) {

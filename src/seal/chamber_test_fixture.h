@@ -121,8 +121,8 @@ class ChamberTest : public ::testing::Test {
                        InitRequest{UnsealMode::kQuorum, {"local:a"}, 1, operators, threshold});
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     for (const auto& name : operators) {
-      auto reg = r->Register(RegisterRequest{out->registration_tokens.at(name), name,
-                                             Passphrase(RightPassphrase(name)), {}});
+      auto reg = r->Register(RegisterRequest{
+          out->registration_tokens.at(name), name, Passphrase(RightPassphrase(name)), {}});
       ASSERT_TRUE(reg.ok()) << reg.status().ToString();
     }
   }

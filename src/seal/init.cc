@@ -58,9 +58,9 @@ Result<records::MasterKeyMetadata> WrapKmsShares(CeremonyContext& ctx, const std
                                                  const InitRequest& req,
                                                  const crypto::SecretBytes& layer,
                                                  const crypto::SecretBytes& mk) {
-  CC_ASSIGN_OR_RETURN(std::vector<crypto::Share> shares,
-                      crypto::ShamirSplit(layer, static_cast<int>(req.kms_keys.size()),
-                                          req.kms_threshold));
+  CC_ASSIGN_OR_RETURN(
+      std::vector<crypto::Share> shares,
+      crypto::ShamirSplit(layer, static_cast<int>(req.kms_keys.size()), req.kms_threshold));
   records::MasterKeyMetadata meta;
   meta.generation = 1;
   meta.mode = req.mode;
@@ -90,9 +90,9 @@ Result<records::MasterKeyMetadata> WrapKmsShares(CeremonyContext& ctx, const std
 Status AddOperators(const std::string& chamber, const InitRequest& req, const LayerKeys& keys,
                     const crypto::SecretBytes& mk, records::QuorumConfig& cfg,
                     std::vector<Mutation>& mutations, InitResult& out) {
-  CC_ASSIGN_OR_RETURN(std::vector<crypto::Share> shares,
-                      crypto::ShamirSplit(mk, static_cast<int>(req.operators.size()),
-                                          req.operator_threshold));
+  CC_ASSIGN_OR_RETURN(
+      std::vector<crypto::Share> shares,
+      crypto::ShamirSplit(mk, static_cast<int>(req.operators.size()), req.operator_threshold));
   for (size_t i = 0; i < req.operators.size(); ++i) {
     const std::string& name = req.operators[i];
     test_hooks::ObserveSecret("operator_share", shares[i].y.view());
@@ -119,8 +119,7 @@ Status AddOperators(const std::string& chamber, const InitRequest& req, const La
 // first commit land? Our master-key record is unique to this attempt.
 bool LandedAnyway(CeremonyContext& ctx, const std::string& meta_body) {
   auto after = ctx.writer.Fresh();
-  const state::Record* r =
-      after->snapshot().Find({kMasterKey, records::GenerationId(1)});
+  const state::Record* r = after->snapshot().Find({kMasterKey, records::GenerationId(1)});
   return r && r->body == meta_body;
 }
 

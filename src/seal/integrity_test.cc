@@ -36,10 +36,9 @@ TEST_F(ChamberTest, NoCeremonyCommitsOverTamperedState) {
   EXPECT_EQ((*a)->RootToken({}).status().code(), ErrorCode::kCorruption);
   EXPECT_EQ((*a)->Unseal(RightUnseal("alice")).status().code(), ErrorCode::kCorruption);
   EXPECT_EQ((*a)->Resume({}).status().code(), ErrorCode::kFailedPrecondition);  // quorum mode
-  EXPECT_EQ((*a)->Register({"cc-reg-x", "alice", Passphrase("a long passphrase"), {}})
-                .status()
-                .code(),
-            ErrorCode::kConflict);  // already registered
+  EXPECT_EQ(
+      (*a)->Register({"cc-reg-x", "alice", Passphrase("a long passphrase"), {}}).status().code(),
+      ErrorCode::kConflict);  // already registered
   EXPECT_EQ((*a)->Seal({}).status().code(), ErrorCode::kCorruption);
   a->Poll();
   EXPECT_EQ(table_->Contents().head.revision, rev) << "something committed over tampered state";
@@ -134,8 +133,8 @@ TEST_F(ChamberTest, AnInitWhoseReplyWasLostStillReturnsItsTokens) {
   EXPECT_EQ(out->management_token.rfind("cc-mgmt-", 0), 0u);
   EXPECT_EQ(out->registration_tokens.size(), 2u);
   a->store().fail_commits = false;
-  auto reg = (*a)->Register({out->registration_tokens["alice"], "alice",
-                             Passphrase(RightPassphrase("alice")), {}});
+  auto reg = (*a)->Register(
+      {out->registration_tokens["alice"], "alice", Passphrase(RightPassphrase("alice")), {}});
   EXPECT_TRUE(reg.ok()) << reg.status().ToString();
 }
 

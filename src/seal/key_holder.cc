@@ -25,15 +25,9 @@ std::optional<int64_t> KeyHolder::unsealed_at() const {
   return master_key_ ? std::optional<int64_t>(unsealed_at_) : std::nullopt;
 }
 
-uint64_t KeyHolder::version() const {
-  MutexLock l(mu_);
-  return version_;
-}
-
 void KeyHolder::HoldLayer(crypto::SecretBytes layer) {
   MutexLock l(mu_);
   layer_ = std::move(layer);
-  ++version_;
 }
 
 void KeyHolder::HoldMasterKey(crypto::SecretBytes mk, uint64_t epoch, bool mk_is_layer,
@@ -44,7 +38,6 @@ void KeyHolder::HoldMasterKey(crypto::SecretBytes mk, uint64_t epoch, bool mk_is
   mk_is_layer_ = mk_is_layer;
   unsealed_epoch_ = epoch;
   sealed_locally_at_.reset();
-  ++version_;
 }
 
 bool KeyHolder::WipeMasterKey(const std::string& why) {
@@ -52,7 +45,6 @@ bool KeyHolder::WipeMasterKey(const std::string& why) {
     MutexLock l(mu_);
     if (!master_key_) return false;
     master_key_.reset();  // SecretBytes zeroes its locked pages on release
-    ++version_;
   }
   log::Warn("seal", "master key wiped from memory", {{"reason", why}});
   return true;
@@ -80,7 +72,6 @@ std::optional<int64_t> KeyHolder::sealed_locally_at() const {
 void KeyHolder::WipeAll(const std::string& why) {
   WipeMasterKey(why);
   MutexLock l(mu_);
-  if (layer_) ++version_;
   layer_.reset();
 }
 

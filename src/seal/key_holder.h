@@ -22,9 +22,6 @@ class KeyHolder {
   bool HasLayer() const EXCLUDES(mu_);
   // Seal epoch MK was unsealed in (an operator seal with a higher epoch wipes it).
   uint64_t unsealed_epoch() const EXCLUDES(mu_);
-  // Bumped whenever what is held changes; a manifest verified under an
-  // older version must be verified again.
-  uint64_t version() const EXCLUDES(mu_);
 
   // Quorum mode: the outer key, while operators are awaited.
   void HoldLayer(crypto::SecretBytes layer) EXCLUDES(mu_);
@@ -60,7 +57,6 @@ class KeyHolder {
   bool mk_is_layer_ GUARDED_BY(mu_) = false;
   uint64_t unsealed_epoch_ GUARDED_BY(mu_) = 0;
   int64_t unsealed_at_ GUARDED_BY(mu_) = 0;
-  uint64_t version_ GUARDED_BY(mu_) = 0;
   std::optional<int64_t> sealed_locally_at_ GUARDED_BY(mu_);
   uint64_t sealed_locally_epoch_ GUARDED_BY(mu_) = 0;
 };

@@ -24,8 +24,7 @@ Status CheckSecretKind(const records::OperatorCredential& cred, const OperatorSe
     case CredentialMethod::kPending:
       break;
   }
-  return Status::FailedPrecondition("operator '" + cred.operator_name +
-                                    "' has not registered yet");
+  return Status::FailedPrecondition("operator '" + cred.operator_name + "' has not registered yet");
 }
 
 }  // namespace

@@ -14,8 +14,9 @@ Status OperatorThrottle::Admit(const std::string& source) {
   Address& a = addresses_[source];
   if (now < a.locked_until) {
     auto wait = duration_cast<seconds>(a.locked_until - now).count() + 1;
-    return Status::TooManyRequests("too many wrong operator secrets from this address; try again in " +
-                                   std::to_string(wait) + " s");
+    return Status::TooManyRequests(
+        "too many wrong operator secrets from this address; try again in " + std::to_string(wait) +
+        " s");
   }
   if (a.in_flight) {
     return Status::TooManyRequests(
@@ -53,7 +54,8 @@ void OperatorThrottle::ForgetOld(std::chrono::steady_clock::time_point now) {
   last_sweep_ = now;
   for (auto it = addresses_.begin(); it != addresses_.end();) {
     const Address& a = it->second;
-    bool quiet = !a.in_flight && now >= a.locked_until && now - a.last_failure >= options_.forget_after;
+    bool quiet =
+        !a.in_flight && now >= a.locked_until && now - a.last_failure >= options_.forget_after;
     it = quiet ? addresses_.erase(it) : std::next(it);
   }
   // Still too many (a flood from many addresses): drop the oldest failures.

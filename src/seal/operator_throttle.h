@@ -18,12 +18,12 @@
 namespace cc::seal {
 
 struct ThrottleOptions {
-  int free_failures = 3;                        // typos before any wait
-  std::chrono::seconds first_wait{2};           // then doubling
-  std::chrono::seconds max_wait{300};           // cap
-  std::chrono::seconds forget_after{15 * 60};   // quiet time that clears an address
-  int max_concurrent_kdf = 2;                   // Argon2id runs at once on this replica
-  size_t max_tracked_addresses = 100'000;       // memory bound; oldest entries go first
+  int free_failures = 3;                       // typos before any wait
+  std::chrono::seconds first_wait{2};          // then doubling
+  std::chrono::seconds max_wait{300};          // cap
+  std::chrono::seconds forget_after{15 * 60};  // quiet time that clears an address
+  int max_concurrent_kdf = 2;                  // Argon2id runs at once on this replica
+  size_t max_tracked_addresses = 100'000;      // memory bound; oldest entries go first
 };
 
 class OperatorThrottle {

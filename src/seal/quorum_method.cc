@@ -35,7 +35,8 @@ class QuorumMethod final : public UnsealMethod {
     return {c.operator_threshold, static_cast<int>(c.operators.size())};
   }
 
-  void Advance(CeremonyContext& ctx, const VerifiedSnapshot& state, bool may_commit) const override {
+  void Advance(CeremonyContext& ctx, const VerifiedSnapshot& state,
+               bool may_commit) const override {
     const SnapshotView& v = state.view();
     if (!ctx.keys.HasMasterKey() && v.config()->AllRegistered()) Collect(ctx, state);
     if (!may_commit) return;
@@ -45,13 +46,12 @@ class QuorumMethod final : public UnsealMethod {
         ctx.keys.unsealed_epoch() == v.epoch().epoch) {
       // A fresh quorum lifts an operator seal for every replica.
       writes.push_back(state::Mutation::Put(
-          {kSealEpoch, "current"},
-          records::Encode(records::SealEpoch{v.epoch().epoch, false, now,
-                                             "lifted by operator quorum"})));
+          {kSealEpoch, "current"}, records::Encode(records::SealEpoch{
+                                       v.epoch().epoch, false, now, "lifted by operator quorum"})));
     }
     std::optional<int64_t> consumed;
-    if (auto at = ctx.keys.unsealed_at(); ctx.keys.HasMasterKey() && at &&
-                                          now - *at >= ConsumedGrace(ctx.options)) {
+    if (auto at = ctx.keys.unsealed_at();
+        ctx.keys.HasMasterKey() && at && now - *at >= ConsumedGrace(ctx.options)) {
       consumed = at;
     }
     for (const auto& key : v.SpentProgress(now, consumed)) {

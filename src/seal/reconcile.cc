@@ -37,7 +37,8 @@ void Chamber::KmsLayerOpened(const ViewPtr& view, Result<crypto::SecretBytes> op
         last_unseal_error_.clear();
       }
       // Opened only to re-check integrity: held only if the method wants it.
-      if (method.WantsKmsLayer(keys_, *view)) method.KmsLayerOpened(ctx_, std::move(*opened), *view);
+      if (method.WantsKmsLayer(keys_, *view))
+        method.KmsLayerOpened(ctx_, std::move(*opened), *view);
       return;
     }
   }
@@ -149,7 +150,8 @@ void Chamber::UpdateState(const ViewPtr& view) {
     metrics_->Set("containment_signer_state", {{"state", std::string(SealStateName(s))}}, 1);
     metrics_->Set("containment_healthy", CanSign(s) ? 1 : 0);
   }
-  if (metrics_) metrics_->Set("containment_chamber_integrity_error", integrity_error_.empty() ? 0 : 1);
+  if (metrics_)
+    metrics_->Set("containment_chamber_integrity_error", integrity_error_.empty() ? 0 : 1);
   state_ = s;
   state_known_ = true;
   hint_ = std::move(hint);

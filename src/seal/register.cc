@@ -57,8 +57,8 @@ Result<RegisterResult> RunRegister(CeremonyContext& ctx, ViewPtr view, const Reg
       !crypto::ConstantTimeEquals(token_hash, entry->registration_token_hash)) {
     if (entry && entry->registered)
       return Status::Conflict("operator '" + req.operator_name + "' is already registered");
-    return Status::Unauthenticated("invalid registration token for operator '" +
-                                   req.operator_name + "'");
+    return Status::Unauthenticated("invalid registration token for operator '" + req.operator_name +
+                                   "'");
   }
   const std::string& chamber = state.view().chamber_id();
   const state::RecordKey key{records::kOperatorCredential,
@@ -76,8 +76,9 @@ Result<RegisterResult> RunRegister(CeremonyContext& ctx, ViewPtr view, const Reg
     cred.method = CredentialMethod::kYubiKey;
   }
   CC_ASSIGN_OR_RETURN(crypto::SecretBytes op_key, OperatorKey(cred, req.secret));
-  CC_ASSIGN_OR_RETURN(std::string inner, crypto::AeadSeal(op_key, share.view(),
-                                                          BindingFor(chamber, key, "operator_share")));
+  CC_ASSIGN_OR_RETURN(
+      std::string inner,
+      crypto::AeadSeal(op_key, share.view(), BindingFor(chamber, key, "operator_share")));
   CC_ASSIGN_OR_RETURN(cred.wrapped_share,
                       crypto::AeadSeal(state.keys().credential_wrap, inner,
                                        BindingFor(chamber, key, "wrapped_share")));
@@ -112,7 +113,8 @@ Result<ChallengeResult> RunChallenge(CeremonyContext& ctx, ViewPtr view, const s
   const records::OperatorEntry* entry = view->config()->Find(name);
   if (entry) {
     auto cred = CredentialOf(*view, name);
-    if (cred.ok()) return ChallengeResult{name, cred->yubikey_challenge, cred->yubikey_slot, cred->method};
+    if (cred.ok())
+      return ChallengeResult{name, cred->yubikey_challenge, cred->yubikey_slot, cred->method};
   }
   std::string seed = view->chamber_id();
   if (auto keys = ctx.keys.Layer()) seed = keys->registration.view();

@@ -68,7 +68,8 @@ Result<ResumeResult> RunResume(CeremonyContext& ctx, ViewPtr view, const ResumeR
       return Status::Unauthenticated("invalid or expired one-time unseal token");
     }
   }
-  if (state.view().snapshot().Find(kResumeToken)) mutations.push_back(Mutation::Delete(kResumeToken));
+  if (state.view().snapshot().Find(kResumeToken))
+    mutations.push_back(Mutation::Delete(kResumeToken));
   const uint64_t epoch = state.view().epoch().epoch;
   if (state.view().epoch().sealed) {
     mutations.push_back(Mutation::Put(
@@ -77,7 +78,8 @@ Result<ResumeResult> RunResume(CeremonyContext& ctx, ViewPtr view, const ResumeR
   }
   // A seal that only this replica knows of (its record never landed) is
   // lifted here alone.
-  if (!mutations.empty()) CC_RETURN_IF_ERROR(ctx.writer.Commit(state, std::move(mutations)).status());
+  if (!mutations.empty())
+    CC_RETURN_IF_ERROR(ctx.writer.Commit(state, std::move(mutations)).status());
   log::Info("seal", "operator seal lifted; replicas unseal with the KMS keys");
   ctx.keys.HoldMasterKey(std::move(layer), epoch, /*mk_is_layer=*/true, now);
   ctx.Inc("containment_chamber_unseal_total");

@@ -58,11 +58,12 @@ Result<RootTokenResult> Issue(CeremonyContext& ctx, const VerifiedSnapshot& stat
   if (!hash_key)
     return Status::FailedPrecondition("a management token can only be made while unsealed");
   IssuedToken t = NewManagementToken(*hash_key, ctx.clock.NowUnixSeconds());
-  Status st = ctx.writer
-                  .Commit(state, {Mutation::Delete(kAttemptKey),
-                                  Mutation::Put({records::kAuthToken, t.record.id},
-                                                records::Encode(t.record))})
-                  .status();
+  Status st =
+      ctx.writer
+          .Commit(state,
+                  {Mutation::Delete(kAttemptKey),
+                   Mutation::Put({records::kAuthToken, t.record.id}, records::Encode(t.record))})
+          .status();
   if (!st.ok()) {
     crypto::Wipe(t.token);
     return st;
@@ -86,7 +87,8 @@ Result<RootTokenResult> RunRootToken(CeremonyContext& ctx, ViewPtr view,
   const int64_t now = ctx.clock.NowUnixSeconds();
   auto attempt = state.view().Load<records::RootGeneration>(kAttemptKey);
   if (!attempt.ok() || !crypto::ConstantTimeEquals(attempt->nonce, req.nonce)) {
-    return Status::Conflict("no root-token generation with this nonce is in progress (start a new one)");
+    return Status::Conflict(
+        "no root-token generation with this nonce is in progress (start a new one)");
   }
   if (attempt->expires_at <= now)
     return Status::Conflict("this root-token generation expired; start a new one");

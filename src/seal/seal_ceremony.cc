@@ -10,16 +10,15 @@ Result<SealResult> RunSeal(CeremonyContext& ctx, ViewPtr view, const SealRequest
   if (view->shape() == SnapshotView::Shape::kEmpty)
     return Status::FailedPrecondition("the chamber is not initialized");
   std::string reason = req.reason.empty() ? "operator seal" : req.reason.substr(0, 200);
-  ctx.keys.SealLocally("operator seal: " + reason, ctx.clock.NowUnixSeconds(),
-                       view->epoch().epoch);
+  ctx.keys.SealLocally("operator seal: " + reason, ctx.clock.NowUnixSeconds(), view->epoch().epoch);
   ctx.events.Committed();  // this replica reports sealed from here on
   CC_ASSIGN_OR_RETURN(VerifiedSnapshot state, ctx.Verified(view, /*anonymous=*/false));
   records::SealEpoch sealed{state.view().epoch().epoch + 1, true, ctx.clock.NowUnixSeconds(),
                             reason};
   Status committed =
       ctx.writer
-          .Commit(state, {state::Mutation::Put({records::kSealEpoch, "current"},
-                                               records::Encode(sealed))})
+          .Commit(state,
+                  {state::Mutation::Put({records::kSealEpoch, "current"}, records::Encode(sealed))})
           .status();
   if (!committed.ok()) {
     if (committed.code() == ErrorCode::kAborted) return committed;  // retried on fresh state

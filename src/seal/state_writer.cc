@@ -29,8 +29,7 @@ Result<VerifiedSnapshot> StateWriter::Verify(std::shared_ptr<const SnapshotView>
   }
   auto m = records::Load<records::Manifest>(snap, {kManifest, "current"});
   if (!m.ok()) return Status::Corruption("state integrity: " + m.status().message());
-  std::string mac =
-      ManifestMac(keys.manifest_mac, snap.head.chamber_id, m->revision, Bodies(snap));
+  std::string mac = ManifestMac(keys.manifest_mac, snap.head.chamber_id, m->revision, Bodies(snap));
   if (!crypto::ConstantTimeEquals(mac, m->mac)) {
     return Status::Corruption(
         "state integrity: the records do not match the manifest (a record was altered, added, "
@@ -62,8 +61,7 @@ Result<uint64_t> StateWriter::CommitFirst(const SnapshotView& empty, const Layer
   return CommitWithManifest(empty.snapshot(), keys, std::move(mutations));
 }
 
-Result<uint64_t> StateWriter::CommitWithManifest(const state::Snapshot& base,
-                                                 const LayerKeys& keys,
+Result<uint64_t> StateWriter::CommitWithManifest(const state::Snapshot& base, const LayerKeys& keys,
                                                  std::vector<state::Mutation> mutations) {
   std::map<state::RecordKey, std::string> bodies = Bodies(base);
   for (const auto& m : mutations) {

@@ -18,8 +18,7 @@ Result<UnsealResult> RunUnseal(CeremonyContext& ctx, ViewPtr view, const UnsealR
   if (view->config() && !view->config()->AllRegistered())
     return Status::FailedPrecondition("not every operator has registered yet");
   if (view->config() && !view->config()->Find(req.operator_name)) {
-    return Status::NotFound("no operator '" + req.operator_name +
-                            "' in the quorum configuration");
+    return Status::NotFound("no operator '" + req.operator_name + "' in the quorum configuration");
   }
   if (ctx.keys.HasMasterKey()) {
     UnsealResult done;

@@ -102,8 +102,8 @@ Result<std::optional<HeadRecord>> DynamoDbStore::GetHead() {
   const json& item = r["Item"];
   if (Str(item, "marker") != kMarker)
     return NotOurs("its head item has no Containment Chamber marker");
-  if (Num(item, "schema_version") < 0 || Num(item, "created_at") < 0 ||
-      Num(item, "revision") < 0 || Num(item, "schema_version") > 1'000'000) {
+  if (Num(item, "schema_version") < 0 || Num(item, "created_at") < 0 || Num(item, "revision") < 0 ||
+      Num(item, "schema_version") > 1'000'000) {
     return Status::Corruption("table '" + table_ + "': the head item has a malformed number");
   }
   HeadRecord h{Str(item, "chamber_id"), static_cast<int>(Num(item, "schema_version")),

@@ -16,7 +16,7 @@ Status Refresher::Initialize() {
   CC_ASSIGN_OR_RETURN(Snapshot snap,
                       Retry<Snapshot>(policy, [&] { return store_.LoadSnapshot(); }));
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     last_success_ = clock_.SteadyNow();
   }
   Apply(std::make_shared<const Snapshot>(std::move(snap)));
@@ -24,17 +24,17 @@ Status Refresher::Initialize() {
 }
 
 void Refresher::Subscribe(Listener listener) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   listeners_.push_back(std::move(listener));
 }
 
 std::shared_ptr<const Snapshot> Refresher::Current() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return current_;
 }
 
 RefreshStatus Refresher::Health() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   RefreshStatus s = status_;
   s.last_refresh_age_seconds =
       std::chrono::duration<double>(clock_.SteadyNow() - last_success_).count();
@@ -44,7 +44,7 @@ RefreshStatus Refresher::Health() const {
 void Refresher::Apply(std::shared_ptr<const Snapshot> snapshot) {
   std::vector<Listener> listeners;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     // Another thread may have applied a newer one meanwhile; never go back.
     if (current_ && snapshot->head.revision < current_->head.revision) return;
     current_ = snapshot;
@@ -59,7 +59,7 @@ void Refresher::Apply(std::shared_ptr<const Snapshot> snapshot) {
 void Refresher::RecordError(const cc::Status& st) {
   bool first;
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     status_.refresh_errors++;
     first = status_.consecutive_errors++ == 0;
     status_.last_error = st.ToString();
@@ -108,12 +108,12 @@ Refresher::Outcome Refresher::RefreshOnce() {
   Outcome outcome = Outcome::kUnchanged;
   bool report_rollback = false, report_foreign = false;
   if (current && head->chamber_id != current->head.chamber_id) {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     report_foreign = status_.foreign_chamber_seen != head->chamber_id;
     status_.foreign_chamber_seen = head->chamber_id;
     outcome = Outcome::kRefused;
   } else if (current && head->revision < current->head.revision) {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     report_rollback = status_.rollback_seen != head->revision;
     status_.rollback_seen = head->revision;
     outcome = Outcome::kRefused;
@@ -139,7 +139,7 @@ Refresher::Outcome Refresher::RefreshOnce() {
                 {"backend_revision", std::to_string(head->revision)}});
   }
   {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     if (outcome != Outcome::kRefused) {
       status_.rollback_seen.reset();
       status_.foreign_chamber_seen.clear();
@@ -197,20 +197,20 @@ void Refresher::Start() {
 }
 
 void Refresher::Loop() {
-  std::unique_lock<std::mutex> l(loop_mu_);
-  while (!stopping_) {
+  for (;;) {
     auto delay = NextDelay(Health().consecutive_errors, JitterDraw());
-    loop_cv_.wait_for(l, delay, [this] { return stopping_; });
-    if (stopping_) break;
-    l.unlock();
+    {
+      MutexLock l(loop_mu_);
+      loop_cv_.wait_for(loop_mu_, delay, [this]() REQUIRES(loop_mu_) { return stopping_; });
+      if (stopping_) return;
+    }
     RefreshOnce();
-    l.lock();
   }
 }
 
 void Refresher::Stop() {
   {
-    std::lock_guard<std::mutex> l(loop_mu_);
+    MutexLock l(loop_mu_);
     stopping_ = true;
   }
   loop_cv_.notify_all();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "metrics/metrics.h"
 #include "state/state_store.h"
 
@@ -77,17 +78,18 @@ class Refresher {
   RefreshOptions options_;
   metrics::Registry* metrics_;
 
-  mutable std::mutex mu_;
-  std::shared_ptr<const Snapshot> current_;
-  std::chrono::steady_clock::time_point last_success_;
-  RefreshStatus status_;
-  std::vector<Listener> listeners_;
+  mutable Mutex mu_;
+  std::shared_ptr<const Snapshot> current_ GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point last_success_ GUARDED_BY(mu_);
+  RefreshStatus status_ GUARDED_BY(mu_);
+  std::vector<Listener> listeners_ GUARDED_BY(mu_);
 
   // One poll at a time; recursive so a listener may commit (which reloads).
+  // (Clang's analysis has no recursive capability; this one stays unannotated.)
   std::recursive_mutex poll_mu_;
-  std::mutex loop_mu_;
-  std::condition_variable loop_cv_;
-  bool stopping_ = false;
+  Mutex loop_mu_;
+  std::condition_variable_any loop_cv_;
+  bool stopping_ GUARDED_BY(loop_mu_) = false;
   std::thread thread_;
 };
 
