@@ -68,6 +68,7 @@ TEST(MixedProviders, ThresholdSpansAwsPkcs11AndLocal) {
   cfg.pkcs11_module = testing::SoftHsmToken::kModule;
   cfg.pkcs11_pin = testing::SoftHsmToken::kPin;
   cfg.local_key_file = dir.File("dev.key");
+  cfg.providers = {"aws", "pkcs11", "local"};
   auto router = MakeKms(cfg, *SystemClock::Get(), aws_double.Credentials());
 
   SecretBytes mk = SecretBytes::Random(32);
