@@ -26,6 +26,10 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   Headers headers;  // names lower-cased
+  // HTTP bytes as sent on the wire (before TLS): request line, headers and
+  // body sent; status line, headers and body received.
+  size_t wire_bytes_sent = 0;
+  size_t wire_bytes_received = 0;
   std::string Header(const std::string& lower_name) const;
 };
 

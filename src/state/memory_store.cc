@@ -24,7 +24,7 @@ MemoryStore::MemoryStore(std::shared_ptr<MemoryTable> table) : table_(std::move(
 void MemoryStore::Count(const std::string& op, uint64_t bytes) {
   std::lock_guard<std::mutex> l(stats_mu_);
   stats_.requests[op]++;
-  stats_.bytes_read += bytes;
+  stats_.record_bytes_loaded += bytes;
 }
 
 StoreStats MemoryStore::Stats() const {
@@ -49,7 +49,7 @@ Result<HeadRecord> MemoryStore::CreateHeadIfAbsent(const HeadRecord& head) {
 
 Result<HeadRecord> MemoryStore::ReadHead() {
   std::lock_guard<std::mutex> l(table_->mu_);
-  Count("read_head", 64);
+  Count("read_head", 0);
   if (!table_->failure_.ok()) return table_->failure_;
   if (!table_->head_) return Status::NotFound("the state store has no head record");
   return *table_->head_;
