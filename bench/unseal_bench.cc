@@ -74,7 +74,8 @@ void KmsOnlyStartup(const char* label, Cluster& c, const std::string& keys, int 
 }
 
 void Expect200(const char* step, const net::HttpResponse& r) {
-  if (r.status != 200) Fail(std::string(step) + ": HTTP " + std::to_string(r.status) + " " + r.body);
+  if (r.status != 200)
+    Fail(std::string(step) + ": HTTP " + std::to_string(r.status) + " " + r.body);
 }
 
 // The Argon2id parameters the server stored with each credential: the KDF
@@ -112,11 +113,12 @@ void QuorumPropagation(Backend backend, int rounds, bool production_kdf) {
   Expect200("init", init);
   json reg = json::parse(init.body)["registration_tokens"];
   for (const char* name : {"alice", "bob", "carol"}) {
-    Expect200("register",
-              Post(c[0].Url("/api/v1/chamber/register"),
-                   json{{"operator", name}, {"passphrase", std::string(name) + "-passphrase-long"}}
-                       .dump(),
-                   {{"Authorization", "Bearer " + reg[name].get<std::string>()}}));
+    Expect200(
+        "register",
+        Post(
+            c[0].Url("/api/v1/chamber/register"),
+            json{{"operator", name}, {"passphrase", std::string(name) + "-passphrase-long"}}.dump(),
+            {{"Authorization", "Bearer " + reg[name].get<std::string>()}}));
   }
   if (!c.WaitAll("kms_unsealed", std::chrono::seconds(10))) Fail("replicas not kms_unsealed");
   const std::string kdf = StoredKdf(c);

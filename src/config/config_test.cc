@@ -235,7 +235,7 @@ TEST_F(ConfigTest, MissingFileIsAnError) {
 // that sets nothing, or a flag the server command does not accept fails.
 struct FixedKey {
   const char* path;
-  const char* value;                                 // differs from the default
+  const char* value;                               // differs from the default
   std::function<std::string(const Config&)> read;  // the field the flag must set
 };
 
@@ -248,7 +248,8 @@ std::string Joined(const std::vector<std::string>& v) {
 
 const std::vector<FixedKey>& FixedKeys() {
   static const std::vector<FixedKey> keys = {
-      {"server.listen_address", "127.0.0.2", [](const Config& c) { return c.server.listen_address; }},
+      {"server.listen_address", "127.0.0.2",
+       [](const Config& c) { return c.server.listen_address; }},
       {"server.listen_port", "9101", [](const Config& c) { return Str(c.server.listen_port); }},
       {"server.max_request_body_bytes", "2048",
        [](const Config& c) { return Str(static_cast<int>(c.max_request_body_bytes)); }},

@@ -65,9 +65,17 @@ struct ThreadCurl {
   }
 };
 
+namespace {
+thread_local ThreadCurl cached;
+}  // namespace
+
+void CloseIdleConnections() {
+  if (cached.handle) curl_easy_cleanup(cached.handle);
+  cached.handle = nullptr;
+}
+
 Result<HttpResponse> Send(const HttpRequest& request) {
   EnsureCurl();
-  thread_local ThreadCurl cached;
   if (!cached.handle) cached.handle = curl_easy_init();
   CURL* curl = cached.handle;
   if (!curl) return Status::Internal("curl_easy_init failed");

@@ -35,6 +35,9 @@ struct HttpResponse {
 
 // Transport failures (refused, timeout, TLS) are kUnavailable with curl's reason.
 Result<HttpResponse> Send(const HttpRequest& request);
+// Closes the calling thread's idle keep-alive connections (Send reuses them),
+// e.g. before stopping a server this thread talked to.
+void CloseIdleConnections();
 
 struct ParsedUrl {
   std::string scheme;  // lower-case

@@ -208,8 +208,8 @@ TEST(DynamoDbStore, WireBytesAreWhatCrossedTheWireBothWays) {
   testing::FaultProxy proxy(DynamoDbLocal::Get().endpoint());
   auto store = DynamoDbLocal::Get().Store(table, false, proxy.endpoint());
   ASSERT_TRUE(OpenOrCreate(*store, 1).ok());
-  ASSERT_TRUE(store->Commit({0, {Mutation::Put({"tee_blob", "current"}, std::string(300000, 'b'))}})
-                  .ok());
+  ASSERT_TRUE(
+      store->Commit({0, {Mutation::Put({"tee_blob", "current"}, std::string(300000, 'b'))}}).ok());
   ASSERT_TRUE(store->ReadHead().ok());
   ASSERT_TRUE(store->LoadSnapshot().ok());
   StoreStats s = store->Stats();

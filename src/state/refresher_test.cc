@@ -226,8 +226,8 @@ TEST(RefresherLoop, BackgroundLoopPicksUpChanges) {
   ASSERT_TRUE(r.Initialize().ok());
   r.Start();
   ASSERT_TRUE(writer.Commit({0, {Mutation::Put({"auth_token", "t1"}, "x")}}).ok());
-  EXPECT_TRUE(testing::WaitUntil([&] { return r.Current()->head.revision >= 1; },
-                                 std::chrono::seconds(4)));
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return r.Current()->head.revision >= 1; }, std::chrono::seconds(4)));
   EXPECT_EQ(r.Current()->head.revision, 1u);
   r.Stop();
 }

@@ -67,12 +67,11 @@ class DynamoBackend : public Backend {
   }
   bool SetSchemaVersion(int v) override {
     auto r = testing::DynamoDbLocal::Get().Client()->Call(
-        "UpdateItem",
-        {{"TableName", table_},
-         {"Key", {{"pk", {{"S", "chamber"}}}, {"sk", {{"S", "head"}}}}},
-         {"UpdateExpression", "SET schema_version = :v"},
-         {"ConditionExpression", "attribute_exists(pk)"},
-         {"ExpressionAttributeValues", {{":v", {{"N", std::to_string(v)}}}}}});
+        "UpdateItem", {{"TableName", table_},
+                       {"Key", {{"pk", {{"S", "chamber"}}}, {"sk", {{"S", "head"}}}}},
+                       {"UpdateExpression", "SET schema_version = :v"},
+                       {"ConditionExpression", "attribute_exists(pk)"},
+                       {"ExpressionAttributeValues", {{":v", {{"N", std::to_string(v)}}}}}});
     return r.ok();
   }
 

@@ -41,7 +41,8 @@ bool AllCaughtUpWith(const Cluster& c, const Replica& from, milliseconds timeout
   if (rev < 0) return false;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (size_t i = 0; i < c.size(); ++i) {
-    auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (!c.at(i).WaitForRevision(rev, std::max(left, milliseconds(1)))) return false;
   }
   return true;

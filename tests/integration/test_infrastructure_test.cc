@@ -33,8 +33,8 @@ std::string AuthorizationFor(const std::string& canonical, int64_t when) {
   std::string key =
       crypto::HmacSha256(std::string("AWS4") + KmsDouble::kSecretKey, amz_date.substr(0, 8));
   for (const char* part : {"us-east-1", "kms", "aws4_request"}) key = crypto::HmacSha256(key, part);
-  const std::string to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" +
-                              HexEncode(crypto::Sha256(canonical));
+  const std::string to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + HexEncode(crypto::Sha256(canonical));
   std::string signed_headers = canonical.substr(0, canonical.rfind('\n'));
   signed_headers = signed_headers.substr(signed_headers.rfind('\n') + 1);
   return "AWS4-HMAC-SHA256 Credential=" + std::string(KmsDouble::kAccessKey) + "/" + scope +
@@ -129,8 +129,7 @@ TEST_F(KmsDoubleTest, RefusesASignatureMoreThanFiveMinutesOff) {
   EXPECT_NE(old.message.find("Signature expired"), std::string::npos) << old.message;
   KmsAnswer future = Ask(SignedEncrypt(kms_.endpoint(), "", 6 * 60));
   EXPECT_EQ(future.type, "InvalidSignatureException");
-  EXPECT_NE(future.message.find("Signature not yet current"), std::string::npos)
-      << future.message;
+  EXPECT_NE(future.message.find("Signature not yet current"), std::string::npos) << future.message;
   // Inside the window (4 minutes either way): accepted.
   EXPECT_EQ(Ask(SignedEncrypt(kms_.endpoint(), "", -4 * 60)).status, 200);
   EXPECT_EQ(Ask(SignedEncrypt(kms_.endpoint(), "", 4 * 60)).status, 200);

@@ -33,6 +33,7 @@ Cluster::Cluster(Backend backend, int replicas, std::map<std::string, std::strin
 }
 
 Cluster::~Cluster() {
+  net::CloseIdleConnections();  // else each server waits out our idle keep-alive
   for (auto& r : replicas_) r->BeginStop();
 }
 

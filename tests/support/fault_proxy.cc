@@ -245,8 +245,8 @@ void FaultProxy::Serve(int fd) {
           if (k.rfind("x-amz", 0) == 0) extra.emplace_back(k, v);
         }
         std::string type = r->Header("content-type");
-        out = Reply(r->status, "Upstream", type.empty() ? "application/json" : type, r->body,
-                    extra);
+        out =
+            Reply(r->status, "Upstream", type.empty() ? "application/json" : type, r->body, extra);
       }
     }
     out.insert(out.find("\r\n") + 2, "Connection: close\r\n");

@@ -49,8 +49,8 @@ bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
 
 std::vector<std::string> SanitizerReports(const std::string& log) {
   static const char* kMarkers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                                   "WARNING: ThreadSanitizer", "runtime error:",
-                                   "SUMMARY: UndefinedBehaviorSanitizer"};
+                                   "WARNING: ThreadSanitizer",
+                                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer"};
   std::vector<std::string> out;
   size_t pos = 0;
   while (pos < log.size()) {
@@ -61,10 +61,10 @@ std::vector<std::string> SanitizerReports(const std::string& log) {
       if (line.find(m) == std::string::npos) continue;
       size_t next_end = end < log.size() ? log.find('\n', end + 1) : std::string::npos;
       std::string next =
-          end < log.size() ? log.substr(end + 1, (next_end == std::string::npos ? log.size()
-                                                                                 : next_end) -
-                                                     end - 1)
-                           : "";
+          end < log.size()
+              ? log.substr(end + 1,
+                           (next_end == std::string::npos ? log.size() : next_end) - end - 1)
+              : "";
       out.push_back(line + (next.empty() ? "" : "\n    " + next));
       break;
     }
@@ -136,8 +136,8 @@ CommandResult RunCli(const std::vector<std::string>& args,
   waitpid(pid, &status, 0);
   CommandResult result{DecodeStatus(status), ReadFile(dir.File("out")), ReadFile(dir.File("err"))};
   for (const std::string& report : SanitizerReports(result.err)) {
-    ADD_FAILURE() << "sanitizer report from `containment-chamber "
-                  << (args.empty() ? "" : args[0]) << "`: " << report << "\nfull stderr:\n"
+    ADD_FAILURE() << "sanitizer report from `containment-chamber " << (args.empty() ? "" : args[0])
+                  << "`: " << report << "\nfull stderr:\n"
                   << result.err;
   }
   return result;
@@ -161,6 +161,9 @@ ServerProcess::~ServerProcess() { StopAndCheckSanitizers(); }
 CheckedProcess::~CheckedProcess() { StopAndCheckSanitizers(); }
 
 void ChildProcess::StopAndCheckSanitizers() {
+  // An idle keep-alive connection from this thread would hold the server's
+  // graceful shutdown for its idle timeout (5 s): close ours first.
+  net::CloseIdleConnections();
   if (pid_ > 0 && Running()) Stop(SIGTERM, std::chrono::seconds(20));
   for (const std::string& report : SanitizerReports(OwnLog())) {
     ADD_FAILURE() << "sanitizer report in " << log_path_ << " (pid " << pid_ << "): " << report;
@@ -218,6 +221,7 @@ void ChildProcess::Signal(int signal_number) {
 }
 
 int ChildProcess::Stop(int signal_number, std::chrono::milliseconds timeout) {
+  if (signal_number != SIGKILL) net::CloseIdleConnections();  // see StopAndCheckSanitizers
   if (Running()) kill(pid_, signal_number);
   int rc = Wait(timeout);
   if (rc == -1000) {

@@ -42,9 +42,8 @@ std::pair<int, int> ListeningPorts(const std::string& log) {
     auto p = line.find(" " + name + "=");
     if (p == std::string::npos) return 0;
     auto end = line.find(' ', p + 1);
-    std::string addr = line.substr(p + name.size() + 2, end == std::string::npos ? end
-                                                                                : end - p -
-                                                                                      name.size() - 2);
+    std::string addr = line.substr(p + name.size() + 2,
+                                   end == std::string::npos ? end : end - p - name.size() - 2);
     auto colon = addr.rfind(':');
     return colon == std::string::npos ? 0 : std::atoi(addr.c_str() + colon + 1);
   };
