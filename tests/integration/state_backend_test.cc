@@ -100,6 +100,52 @@ TEST(StateBackendServer, OutageKeepsServingAndShowsStalenessThenRecovers) {
   EXPECT_NE(r.Log().find("msg=\"refresh recovered\""), std::string::npos);
 }
 
+// A state backend written by a newer build (schema_version above ours) is
+// refused at startup with a message that says so, on both backends, and the
+// server does not touch it.
+TEST(StateBackendServer, NewerSchemaVersionIsRefusedOnBothBackends) {
+  TempDir dir;
+  const std::string newer = std::to_string(state::kSchemaVersion + 1);
+  // SQLite: a state file made by a first start, then marked newer.
+  Replica first(dir, "first", SqliteStateYaml(dir.File("s.db")));
+  first.Start();
+  first.Stop();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.File("s.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, ("UPDATE cc_head SET schema_version = " + newer).c_str(), nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Replica sq(dir, "sq", SqliteStateYaml(dir.File("s.db")));
+  EXPECT_FALSE(sq.StartAndWait());
+  EXPECT_NE(sq.process()->Wait(), 0);
+  EXPECT_NE(sq.Log().find("has schema version " + newer), std::string::npos) << sq.Log();
+
+  // DynamoDB: a head written by a newer build.
+  std::string table = DynamoDbLocal::UniqueTableName("newer");
+  auto store = DynamoDbLocal::Get().Store(table);
+  ASSERT_TRUE(state::OpenOrCreate(*store, 1).ok());
+  ASSERT_TRUE(DynamoDbLocal::Get()
+                  .Client()
+                  ->Call("UpdateItem",
+                         {{"TableName", table},
+                          {"Key", {{"pk", {{"S", "chamber"}}}, {"sk", {{"S", "head"}}}}},
+                          {"UpdateExpression", "SET schema_version = :v"},
+                          {"ExpressionAttributeValues", {{":v", {{"N", newer}}}}}})
+                  .ok());
+  Replica dy(dir, "dy", DynamoStateYaml(table, DynamoDbLocal::Get().endpoint()),
+             DynamoDbLocal::Get().ServerEnv());
+  EXPECT_FALSE(dy.StartAndWait());
+  EXPECT_NE(dy.process()->Wait(), 0);
+  EXPECT_NE(dy.Log().find("has schema version " + newer), std::string::npos) << dy.Log();
+  auto head = DynamoDbLocal::Get().Client()->Call(
+      "GetItem", {{"TableName", table},
+                  {"Key", {{"pk", {{"S", "chamber"}}}, {"sk", {{"S", "head"}}}}},
+                  {"ConsistentRead", true}});
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ((*head)["Item"]["revision"]["N"], "0") << "the server must not write to it";
+}
+
 TEST(StateCommands, CreateTableThenInspectAndDoctor) {
   TempDir dir;
   std::string table = DynamoDbLocal::UniqueTableName();
