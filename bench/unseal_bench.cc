@@ -89,9 +89,11 @@ std::string StoredKdf(const Cluster& c) {
     auto cred = records::Decode<records::OperatorCredential>(record.body);
     if (!cred.ok()) Fail("credential " + key.ToString() + ": " + cred.status().ToString());
     char buf[96];
-    std::snprintf(buf, sizeof buf, "Argon2id %llu passes, %llu MiB",
+    const uint64_t mem = cred->kdf.memlimit;
+    std::snprintf(buf, sizeof buf, "Argon2id %llu passes, %llu %s",
                   static_cast<unsigned long long>(cred->kdf.opslimit),
-                  static_cast<unsigned long long>(cred->kdf.memlimit >> 20));
+                  static_cast<unsigned long long>(mem >= (1u << 20) ? mem >> 20 : mem >> 10),
+                  mem >= (1u << 20) ? "MiB" : "KiB");
     seen.insert(buf);
   }
   if (seen.empty()) Fail("no operator credential in the state backend");

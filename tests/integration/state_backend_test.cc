@@ -125,14 +125,14 @@ TEST(StateBackendServer, NewerSchemaVersionIsRefusedOnBothBackends) {
   std::string table = DynamoDbLocal::UniqueTableName("newer");
   auto store = DynamoDbLocal::Get().Store(table);
   ASSERT_TRUE(state::OpenOrCreate(*store, 1).ok());
-  ASSERT_TRUE(DynamoDbLocal::Get()
-                  .Client()
-                  ->Call("UpdateItem",
-                         {{"TableName", table},
-                          {"Key", {{"pk", {{"S", "chamber"}}}, {"sk", {{"S", "head"}}}}},
-                          {"UpdateExpression", "SET schema_version = :v"},
-                          {"ExpressionAttributeValues", {{":v", {{"N", newer}}}}}})
-                  .ok());
+  ASSERT_TRUE(
+      DynamoDbLocal::Get()
+          .Client()
+          ->Call("UpdateItem", {{"TableName", table},
+                                {"Key", {{"pk", {{"S", "chamber"}}}, {"sk", {{"S", "head"}}}}},
+                                {"UpdateExpression", "SET schema_version = :v"},
+                                {"ExpressionAttributeValues", {{":v", {{"N", newer}}}}}})
+          .ok());
   Replica dy(dir, "dy", DynamoStateYaml(table, DynamoDbLocal::Get().endpoint()),
              DynamoDbLocal::Get().ServerEnv());
   EXPECT_FALSE(dy.StartAndWait());
