@@ -1,5 +1,7 @@
 #include "support/dynamodb_local.h"
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -40,7 +42,13 @@ DynamoDbLocal::DynamoDbLocal() {
           return r.ok() && r->ok();
         },
         std::chrono::seconds(30), std::chrono::milliseconds(100));
-    if (up && process_->Running()) return;
+    if (up && process_->Running()) {
+      // The instance is never destroyed: make sure the JVM does not outlive us.
+      static int pid = 0;
+      pid = process_->pid();
+      std::atexit([] { kill(pid, SIGKILL); });
+      return;
+    }
     if (process_->Log().find("Address already in use") == std::string::npos) break;
   }
   throw std::runtime_error("DynamoDB Local did not start from " + dir +
