@@ -229,7 +229,8 @@ void FaultProxy::Serve(int fd) {
           std::string partial = "HTTP/1.1 200 OK\r\nContent-Type: " + std::string(kAmzJson) +
                                 "\r\nContent-Length: " + std::to_string(r->body.size() + 100) +
                                 "\r\n\r\n" + r->body.substr(0, r->body.size() / 2);
-          if (WriteAll(fd, partial)) bytes_to_clients_ += partial.size();
+          bytes_to_clients_ += partial.size();  // before: the client may act on it at once
+          WriteAll(fd, partial);
         }
         break;  // close the connection: the reply is lost
       }
@@ -250,9 +251,8 @@ void FaultProxy::Serve(int fd) {
       }
     }
     out.insert(out.find("\r\n") + 2, "Connection: close\r\n");
-    if (!WriteAll(fd, out)) break;
-    bytes_to_clients_ += out.size();
-    if (close_after) break;
+    bytes_to_clients_ += out.size();  // before writing: the client may act on it at once
+    if (!WriteAll(fd, out) || close_after) break;
   }
   std::lock_guard<std::mutex> l(conns_mu_);
   shutdown(fd, SHUT_RDWR);
