@@ -31,6 +31,12 @@ class Backend {
 class MemoryBackend : public Backend {
  public:
   std::unique_ptr<StateStore> NewClient() override { return std::make_unique<MemoryStore>(table_); }
+  bool SetSchemaVersion(int v) override {
+    Snapshot s = table_->Contents();
+    s.head.schema_version = v;
+    table_->Restore(s);
+    return true;
+  }
 
  private:
   std::shared_ptr<MemoryTable> table_ = std::make_shared<MemoryTable>();
