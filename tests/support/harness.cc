@@ -164,7 +164,15 @@ void ChildProcess::StopAndCheckSanitizers() {
   // An idle keep-alive connection from this thread would hold the server's
   // graceful shutdown for its idle timeout (5 s): close ours first.
   net::CloseIdleConnections();
-  if (pid_ > 0 && Running()) Stop(SIGTERM, std::chrono::seconds(20));
+  if (pid_ > 0 && Running()) {
+    kill(pid_, SIGTERM);
+    if (Wait(std::chrono::seconds(20)) == -1000) {
+      ADD_FAILURE() << log_path_ << " (pid " << pid_
+                    << ") did not exit within 20 s of SIGTERM; killed, so LeakSanitizer did not "
+                       "run in it";
+      Stop(SIGKILL);
+    }
+  }
   for (const std::string& report : SanitizerReports(OwnLog())) {
     ADD_FAILURE() << "sanitizer report in " << log_path_ << " (pid " << pid_ << "): " << report;
   }

@@ -80,9 +80,9 @@ class ChildProcess {
   std::string OwnLog() const;
 
  protected:
-  // Stops the process with SIGTERM (SIGKILL if it does not exit in time), so
-  // LeakSanitizer runs in it, then fails the current test on any sanitizer
-  // report in its output. For processes built from this project's sources.
+  // Stops the process with SIGTERM, so LeakSanitizer runs in it, then fails
+  // the current test on any sanitizer report in its output, or if it did not
+  // exit within 20 s (it is then killed). For programs built from this project.
   void StopAndCheckSanitizers();
 
   pid_t pid_ = -1;
