@@ -327,7 +327,7 @@ void RegisterOperatorCommands(CLI::App& app, int& exit_code) {
       CC_ASSIGN_OR_RETURN(nlohmann::json out, client.Post("/api/v1/chamber/seal", body));
       Print(*seal, out, [&] {
         std::cout << "Sealed (epoch " << out["seal_epoch"]
-                  << "); every replica seals within one refresh interval.\n";
+                  << "); every replica seals within one refresh interval (plus a moment).\n";
       });
       return Status::Ok();
     });
