@@ -61,7 +61,9 @@ class InterleavingStore final : public state::StateStore {
 class Replica {
  public:
   Replica(std::shared_ptr<state::MemoryTable> table, const std::string& key_file, FakeClock& clock)
-      : store_(table), refresher_(store_, clock, state::RefreshOptions{1}) {
+      : store_(table),
+        authorizer_(config::Config{}, &clock),
+        refresher_(store_, clock, state::RefreshOptions{1}) {
     EXPECT_TRUE(state::OpenOrCreate(store_, clock.NowUnixSeconds()).ok());
     EXPECT_TRUE(refresher_.Initialize().ok());
     kms_.SetProvider("local", std::move(kms::LocalKms::Open(key_file).value()));
@@ -85,7 +87,7 @@ class Replica {
 
  private:
   InterleavingStore store_;
-  auth::Authorizer authorizer_{config::Config{}};
+  auth::Authorizer authorizer_;
   state::Refresher refresher_;
   kms::KmsRouter kms_;
   std::unique_ptr<Chamber> chamber_;
