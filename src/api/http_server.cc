@@ -117,7 +117,7 @@ class HttpServer::Impl {
 
   void Accept(Listener& l) {
     auto& next = *contexts_[next_context_++ % contexts_.size()];
-    l.acceptor->async_accept(next, [this, &l](boost::system::error_code ec, tcp::socket socket) {
+    l.acceptor->async_accept(next, [this, &l](boost::system::error_code ec, detail::Socket socket) {
       if (ec == asio::error::operation_aborted || core_.stopping) return;
       if (!ec) {
         detail::ServeConnection(*l.endpoint, std::move(socket));

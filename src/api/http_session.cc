@@ -21,8 +21,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = beast::basic_stream<tcp, IoExecutor>;
+using TlsStream = beast::ssl_stream<PlainStream>;
 
 // After an error answer, unread request bytes are drained for a while so the
 // client reads the answer instead of a reset (a "lingering close").
@@ -78,7 +78,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
-  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+  PlainStream& lowest() { return beast::get_lowest_layer(stream_); }
   const std::chrono::milliseconds& timeout(std::chrono::milliseconds HttpServerOptions::*which) {
     return core_.options.*which;
   }
@@ -226,17 +226,31 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Write(std::move(r), parser_->request().version);
   }
 
+  // Serialized by hand into one buffer: one write per answer.
   void Write(HttpResponse r, int version) {
-    res_ = {};
-    res_.version(version == 10 ? 10 : 11);
-    res_.result(static_cast<unsigned>(r.status));
-    res_.set(http::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers) res_.set(k, v);
-    res_.body() = std::move(r.body);
-    res_.keep_alive(keep_alive_);
-    res_.prepare_payload();
+    auto safe = [](const std::string& v) { return v.find_first_of("\r\n") == std::string::npos; };
+    out_.clear();
+    out_ += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out_ += std::to_string(r.status);
+    out_ += ' ';
+    auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    out_.append(reason.data(), reason.size());
+    out_ += "\r\nContent-Type: ";
+    out_ += safe(r.content_type) ? r.content_type : "application/octet-stream";
+    for (const auto& [k, v] : r.headers) {
+      if (safe(k) && safe(v)) out_ += "\r\n" + k + ": " + v;
+    }
+    out_ += "\r\nContent-Length: ";
+    out_ += std::to_string(r.body.size());
+    if (!keep_alive_) {
+      out_ += "\r\nConnection: close";
+    } else if (version == 10) {
+      out_ += "\r\nConnection: keep-alive";
+    }
+    out_ += "\r\n\r\n";
+    out_ += r.body;
     lowest().expires_after(timeout(&HttpServerOptions::write_timeout));
-    http::async_write(stream_, res_,
+    asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         self->serving_ = false;
                         if (ec) return self->Close();
@@ -293,7 +307,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
-  http::response<http::string_body> res_;
+  std::string out_;  // the answer being written
   std::shared_ptr<ConnectionSlot> slot_;
   std::chrono::steady_clock::time_point started_;
   size_t drained_ = 0;
@@ -306,7 +320,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 template <class S>
 void Admit(Endpoint& ep, const std::string& address, std::shared_ptr<S> session,
-           asio::any_io_executor executor) {
+           IoExecutor executor) {
   std::weak_ptr<S> weak = session;
   auto slot = ep.table.Admit(address, [weak, executor] {
     asio::post(executor, [weak] {
@@ -322,13 +336,13 @@ void Admit(Endpoint& ep, const std::string& address, std::shared_ptr<S> session,
 
 }  // namespace
 
-void ServeConnection(Endpoint& ep, tcp::socket socket) {
+void ServeConnection(Endpoint& ep, Socket socket) {
   beast::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   auto remote = socket.remote_endpoint(ec);
   if (ec) return;
   std::string address = remote.address().to_string();
-  asio::any_io_executor executor = socket.get_executor();
+  IoExecutor executor = socket.get_executor();
   if (ep.tls) {
     Admit(ep, address,
           std::make_shared<Session<TlsStream>>(ep, TlsStream(std::move(socket), *ep.tls)),

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <condition_variable>
@@ -14,6 +15,11 @@
 #include "api/worker_pool.h"
 
 namespace cc::api::detail {
+
+// Sockets bound to one io_context's executor (no type-erased executor on the
+// hot path): each connection lives on one I/O thread.
+using IoExecutor = boost::asio::io_context::executor_type;
+using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, IoExecutor>;
 
 // State of the whole server that sessions read.
 struct ServerCore {
@@ -48,6 +54,6 @@ struct Endpoint {
 
 // Admits `socket` to the endpoint's connection table (closing it when there
 // is no room) and serves it on the socket's executor.
-void ServeConnection(Endpoint& endpoint, boost::asio::ip::tcp::socket socket);
+void ServeConnection(Endpoint& endpoint, Socket socket);
 
 }  // namespace cc::api::detail
