@@ -87,6 +87,10 @@ class ChamberRoutes {
     if (!name) {
       return HttpResponse::Error(400, "bad_request", "the 'operator' query parameter is required");
     }
+    if (DisplaySafe(*name) != *name) {  // control characters or invalid UTF-8
+      return HttpResponse::Error(400, "bad_request",
+                                 "the 'operator' query parameter is not a valid operator name");
+    }
     return Reply(chamber_.Challenge(*name));
   }
 

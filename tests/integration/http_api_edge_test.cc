@@ -146,10 +146,13 @@ TEST(HttpApiEdgeTest, RawPathBytesNeverReachMessagesOrLogsUnescaped) {
   RawConnection c(server.ports.http);
   c.Send("GET /api/v1/chamber/rotate/\xff\xfe\xc2\x85-x HTTP/1.1\r\nHost: x\r\n\r\n");
   c.Send("GET /nope/\xc0\xaf HTTP/1.1\r\nHost: x\r\n\r\n");
-  auto a = c.Read(2, 10s);
-  ASSERT_EQ(a.size(), 2u);
+  // Percent-decoded query values are checked too (an operator name is echoed).
+  c.Send("GET /api/v1/chamber/unseal/challenge?operator=%1b%5b2J%ff HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto a = c.Read(3, 10s);
+  ASSERT_EQ(a.size(), 3u);
   EXPECT_EQ(a[0].status, 501);
   EXPECT_EQ(a[1].status, 404);
+  EXPECT_EQ(a[2].status, 400);
   for (const auto& r : a) {
     auto j = json::parse(r.body);  // throws on invalid UTF-8
     std::string message = j["message"];
