@@ -11,6 +11,7 @@
 
 #include "api/http_session.h"
 #include "api/request_parser.h"
+#include "api/response_wire.h"
 #include "api/text_escape.h"
 #include "common/log.h"
 
@@ -172,9 +173,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     RouteMatch m = ep_.router.Find(req.method, req.path);
     if (!m.route) {
       if (!m.allowed_methods.empty()) {
-        HttpResponse r = HttpResponse::Error(
-            405, "method_not_allowed",
-            req.method.size() > 16 ? "method not allowed" : req.method + " is not allowed here");
+        HttpResponse r = HttpResponse::Error(405, "method_not_allowed",
+                                             DisplaySafe(req.method, 16) + " is not allowed here");
         r.headers.emplace_back("Allow", m.allowed_methods);
         return Respond("other", std::move(r));
       }
@@ -226,29 +226,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Write(std::move(r), parser_->request().version);
   }
 
-  // Serialized by hand into one buffer: one write per answer.
   void Write(HttpResponse r, int version) {
-    auto safe = [](const std::string& v) { return v.find_first_of("\r\n") == std::string::npos; };
-    out_.clear();
-    out_ += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    out_ += std::to_string(r.status);
-    out_ += ' ';
-    auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
-    out_.append(reason.data(), reason.size());
-    out_ += "\r\nContent-Type: ";
-    out_ += safe(r.content_type) ? r.content_type : "application/octet-stream";
-    for (const auto& [k, v] : r.headers) {
-      if (safe(k) && safe(v)) out_ += "\r\n" + k + ": " + v;
-    }
-    out_ += "\r\nContent-Length: ";
-    out_ += std::to_string(r.body.size());
-    if (!keep_alive_) {
-      out_ += "\r\nConnection: close";
-    } else if (version == 10) {
-      out_ += "\r\nConnection: keep-alive";
-    }
-    out_ += "\r\n\r\n";
-    out_ += r.body;
+    SerializeResponse(r, version, keep_alive_, out_);
     lowest().expires_after(timeout(&HttpServerOptions::write_timeout));
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
