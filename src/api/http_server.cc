@@ -17,6 +17,9 @@ namespace cc::api {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// How often each I/O thread checks its connections' deadlines.
+constexpr std::chrono::milliseconds kSweepPeriod{100};
+
 class HttpServer::Impl {
  public:
   explicit Impl(HttpServerOptions options) : core_(std::move(options)) {
@@ -25,6 +28,8 @@ class HttpServer::Impl {
     for (size_t i = 0; i < n; ++i) {
       contexts_.push_back(std::make_unique<asio::io_context>(1));
       guards_.emplace_back(asio::make_work_guard(*contexts_.back()));
+      sweepers_.push_back(
+          std::make_unique<detail::DeadlineSweeper>(*contexts_.back(), kSweepPeriod));
     }
   }
   ~Impl() { Stop(); }
@@ -69,6 +74,7 @@ class HttpServer::Impl {
   void Start() {
     core_.workers = std::make_unique<WorkerPool>(std::max(1, core_.options.worker_threads),
                                                  std::max(1, core_.options.worker_queue));
+    for (auto& s : sweepers_) s->Start();
     for (auto& l : listeners_) Accept(*l);
     for (auto& ioc : contexts_) threads_.emplace_back([&ioc] { ioc->run(); });
   }
@@ -99,12 +105,15 @@ class HttpServer::Impl {
       if (t.joinable()) t.join();
     }
     if (core_.workers) core_.workers->Stop();
-    // Sockets before their io_context; sessions go with their queued handlers.
+    // Sockets and timers before their io_context; sessions go with their
+    // queued handlers (and leave the sweepers, which outlive them).
+    for (auto& s : sweepers_) s->Stop();
     for (auto& l : listeners_) {
       l->acceptor.reset();
       l->timer.reset();
     }
     contexts_.clear();
+    sweepers_.clear();
     listeners_.clear();
   }
 
@@ -116,19 +125,21 @@ class HttpServer::Impl {
   };
 
   void Accept(Listener& l) {
-    auto& next = *contexts_[next_context_++ % contexts_.size()];
-    l.acceptor->async_accept(next, [this, &l](boost::system::error_code ec, detail::Socket socket) {
-      if (ec == asio::error::operation_aborted || core_.stopping) return;
-      if (!ec) {
-        detail::ServeConnection(*l.endpoint, std::move(socket));
-        return Accept(l);
-      }
-      // Out of descriptors or a transient error: retry shortly, not in a loop.
-      l.timer->expires_after(std::chrono::milliseconds(50));
-      l.timer->async_wait([this, &l](boost::system::error_code wait_ec) {
-        if (!wait_ec && !core_.stopping) Accept(l);
-      });
-    });
+    size_t i = next_context_++ % contexts_.size();
+    auto& next = *contexts_[i];
+    l.acceptor->async_accept(
+        next, [this, &l, i](boost::system::error_code ec, detail::Socket socket) {
+          if (ec == asio::error::operation_aborted || core_.stopping) return;
+          if (!ec) {
+            detail::ServeConnection(*l.endpoint, *sweepers_[i], std::move(socket));
+            return Accept(l);
+          }
+          // Out of descriptors or a transient error: retry shortly, not in a loop.
+          l.timer->expires_after(std::chrono::milliseconds(50));
+          l.timer->async_wait([this, &l](boost::system::error_code wait_ec) {
+            if (!wait_ec && !core_.stopping) Accept(l);
+          });
+        });
   }
 
   // Each connection is a descriptor; lift the soft limit toward the hard one.
@@ -144,6 +155,7 @@ class HttpServer::Impl {
   detail::ServerCore core_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<std::unique_ptr<detail::DeadlineSweeper>> sweepers_;  // one per io_context
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::vector<std::thread> threads_;
   std::atomic<size_t> next_context_{0};  // acceptors on several threads

@@ -9,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 #include <optional>
 
+#include "api/deadline_sweeper.h"
 #include "api/http_session.h"
 #include "api/request_parser.h"
 #include "api/response_wire.h"
@@ -22,8 +23,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using PlainStream = beast::basic_stream<tcp, IoExecutor>;
-using TlsStream = beast::ssl_stream<PlainStream>;
+using PlainStream = Socket;
+using TlsStream = beast::ssl_stream<Socket>;
 
 // After an error answer, unread request bytes are drained for a while so the
 // client reads the answer instead of a reset (a "lingering close").
@@ -36,19 +37,21 @@ bool IsHttpParseError(const beast::error_code& ec) {
 }
 
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public std::enable_shared_from_this<Session<Stream>>, public Deadlined {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Endpoint& endpoint, Stream stream)
+  Session(Endpoint& endpoint, DeadlineSweeper& sweeper, Stream stream)
       : ep_(endpoint),
         core_(endpoint.core),
+        sweeper_(sweeper),
         stream_(std::move(stream)),
         buffer_(endpoint.limits.max_header_bytes + 64 * 1024) {
     std::lock_guard<std::mutex> l(core_.live_mu);
     core_.live++;
   }
   ~Session() {
+    if (started_on_thread_) sweeper_.Remove(this);
     ep_.table.Release(slot_);
     std::lock_guard<std::mutex> l(core_.live_mu);
     if (--core_.live == 0) core_.live_cv.notify_all();
@@ -56,7 +59,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Start(std::shared_ptr<ConnectionSlot> slot) {
     slot_ = std::move(slot);
-    lowest().expires_after(core_.options.header_timeout);  // handshake + first head
+    sweeper_.Add(this);
+    started_on_thread_ = true;
+    ExpireAfter(opt().header_timeout);  // handshake + first head
     if constexpr (kTls) {
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
@@ -66,6 +71,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } else {
       ReadRequest();
     }
+  }
+
+  // A phase outlived its deadline (see DeadlineSweeper).
+  void OnDeadline() override {
+    if (closed_) return;
+    if (serving_ && !writing_) {
+      core_.Reject("body_timeout");
+    } else if (!serving_ && (first_ || slot_->activity() == Activity::kReading)) {
+      core_.Reject("header_timeout");
+    }
+    Close();
   }
 
   // From the connection table (on this connection's thread): close now, or
@@ -79,10 +95,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
-  PlainStream& lowest() { return beast::get_lowest_layer(stream_); }
-  const std::chrono::milliseconds& timeout(std::chrono::milliseconds HttpServerOptions::*which) {
-    return core_.options.*which;
-  }
+  Socket& lowest() { return beast::get_lowest_layer(stream_); }
+  const HttpServerOptions& opt() const { return core_.options; }
 
   void ReadRequest() {
     if (closed_) return;
@@ -91,7 +105,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->request().secure = kTls;
     if (buffer_.size() > 0) return ReadHead();  // pipelined
     slot_->Set(Activity::kWaiting);
-    if (!first_) lowest().expires_after(timeout(&HttpServerOptions::idle_timeout));
+    if (!first_) ExpireAfter(opt().idle_timeout);
     stream_.async_read_some(buffer_.prepare(beast::read_size(buffer_, 4096)),
                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return self->OnReadError(ec);
@@ -102,7 +116,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void ReadHead() {
     slot_->Set(Activity::kReading);
-    if (!first_) lowest().expires_after(timeout(&HttpServerOptions::header_timeout));
+    if (!first_) ExpireAfter(opt().header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
                               if (ec) return self->OnReadError(ec);
@@ -116,7 +130,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     HttpRequest& req = parser_->request();
     if (!parser_->is_done() && req.version >= 11 &&
         beast::iequals(req.Header("Expect"), "100-continue")) {
-      lowest().expires_after(timeout(&HttpServerOptions::write_timeout));
+      ExpireAfter(opt().write_timeout);
       asio::async_write(stream_, asio::buffer(kContinue, sizeof kContinue - 1),
                         [self = this->shared_from_this()](beast::error_code ec, size_t) {
                           if (ec) return self->Close();
@@ -129,7 +143,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void ReadBody() {
     if (parser_->is_done()) return Dispatch();
-    lowest().expires_after(timeout(&HttpServerOptions::body_timeout));
+    ExpireAfter(opt().body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
                        if (ec) return self->OnReadError(ec);
@@ -139,14 +153,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void OnReadError(const beast::error_code& ec) {
     if (closed_) return;
-    if (ec == beast::error::timeout) {
-      if (serving_) {
-        core_.Reject("body_timeout");
-      } else if (slot_->activity() == Activity::kReading || first_) {
-        core_.Reject("header_timeout");
-      }
-      return Close();
-    }
     int rejection = parser_ ? parser_->rejection() : 0;
     if (rejection == 0 && (ec == http::error::header_limit || ec == http::error::buffer_overflow)) {
       rejection = 431;
@@ -169,7 +175,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Dispatch() {
     HttpRequest& req = parser_->request();
     keep_alive_ = parser_->keep_alive();
-    started_ = std::chrono::steady_clock::now();
+    started_ = Clock::now();
+    ExpireNever();  // the handler may take its time; the write has its own deadline
     RouteMatch m = ep_.router.Find(req.method, req.path);
     if (!m.route) {
       if (!m.allowed_methods.empty()) {
@@ -186,9 +193,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const Route* route = m.route;
     if (route->execution == Execution::kInline) return Respond(route->pattern, Invoke(*route));
     auto self = this->shared_from_this();
-    bool queued = core_.workers->TrySubmit([self, route] {
+    // The posted answer takes the worker's reference, so the session is
+    // never destroyed on a worker thread.
+    bool queued = core_.workers->TrySubmit([self, route]() mutable {
       HttpResponse r = self->Invoke(*route);
-      asio::post(self->stream_.get_executor(), [self, route, r = std::move(r)]() mutable {
+      IoExecutor executor = self->stream_.get_executor();
+      asio::post(executor, [self = std::move(self), route, r = std::move(r)]() mutable {
         self->Respond(route->pattern, std::move(r));
       });
     });
@@ -219,7 +229,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Respond(std::string_view route, HttpResponse r) {
     if (closed_) return;
     if (core_.options.on_response) {
-      std::chrono::duration<double> spent = std::chrono::steady_clock::now() - started_;
+      std::chrono::duration<double> spent = Clock::now() - started_;
       core_.options.on_response(route, r.status, spent.count());
     }
     keep_alive_ = keep_alive_ && !close_after_ && !core_.stopping;
@@ -228,9 +238,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Write(HttpResponse r, int version) {
     SerializeResponse(r, version, keep_alive_, out_);
-    lowest().expires_after(timeout(&HttpServerOptions::write_timeout));
+    ExpireAfter(opt().write_timeout);
+    writing_ = true;
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        self->writing_ = false;
                         self->serving_ = false;
                         if (ec) return self->Close();
                         if (!self->keep_alive_) return self->Shutdown();
@@ -252,13 +264,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Shutdown() {
     if (closed_) return;
     slot_->Set(Activity::kWaiting);
-    lowest().expires_after(kLingerTime);
+    ExpireAfter(kLingerTime);
     if constexpr (kTls) {
       stream_.async_shutdown(
           [self = this->shared_from_this()](beast::error_code) { self->Close(); });
     } else {
       beast::error_code ignored;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      lowest().shutdown(tcp::socket::shutdown_send, ignored);
       Drain();
     }
   }
@@ -278,23 +290,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     closed_ = true;
     serving_ = false;
     ep_.table.Release(slot_);
-    lowest().close();
+    beast::error_code ignored;
+    lowest().close(ignored);
   }
 
   Endpoint& ep_;
   ServerCore& core_;
+  DeadlineSweeper& sweeper_;
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   std::string out_;  // the answer being written
   std::shared_ptr<ConnectionSlot> slot_;
-  std::chrono::steady_clock::time_point started_;
+  Clock::time_point started_;
   size_t drained_ = 0;
   bool first_ = true;         // the first request's deadline runs from accept
   bool serving_ = false;      // a request is past its head and not yet answered
   bool keep_alive_ = true;    // for the answer being written
   bool close_after_ = false;  // evicted while serving: close after the answer
   bool closed_ = false;
+  bool writing_ = false;
+  bool started_on_thread_ = false;  // listed in the sweeper
 };
 
 template <class S>
@@ -315,7 +331,7 @@ void Admit(Endpoint& ep, const std::string& address, std::shared_ptr<S> session,
 
 }  // namespace
 
-void ServeConnection(Endpoint& ep, Socket socket) {
+void ServeConnection(Endpoint& ep, DeadlineSweeper& sweeper, Socket socket) {
   beast::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   auto remote = socket.remote_endpoint(ec);
@@ -324,10 +340,10 @@ void ServeConnection(Endpoint& ep, Socket socket) {
   IoExecutor executor = socket.get_executor();
   if (ep.tls) {
     Admit(ep, address,
-          std::make_shared<Session<TlsStream>>(ep, TlsStream(std::move(socket), *ep.tls)),
+          std::make_shared<Session<TlsStream>>(ep, sweeper, TlsStream(std::move(socket), *ep.tls)),
           executor);
   } else {
-    Admit(ep, address, std::make_shared<Session<PlainStream>>(ep, PlainStream(std::move(socket))),
+    Admit(ep, address, std::make_shared<Session<PlainStream>>(ep, sweeper, std::move(socket)),
           executor);
   }
 }

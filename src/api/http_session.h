@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "api/connection_table.h"
+#include "api/deadline_sweeper.h"
 #include "api/http_server.h"
 #include "api/worker_pool.h"
 
@@ -53,7 +54,8 @@ struct Endpoint {
 };
 
 // Admits `socket` to the endpoint's connection table (closing it when there
-// is no room) and serves it on the socket's executor.
-void ServeConnection(Endpoint& endpoint, Socket socket);
+// is no room) and serves it on the socket's executor, whose deadlines
+// `sweeper` checks.
+void ServeConnection(Endpoint& endpoint, DeadlineSweeper& sweeper, Socket socket);
 
 }  // namespace cc::api::detail
