@@ -3,7 +3,8 @@
 # run and on the same machine: nginx gets one worker per signer I/O thread
 # (both default to one per core), both are warmed first, the order of the runs
 # alternates, and each point is the median of REPEATS runs. Prints req/s,
-# p50/p99 latency, socket errors and non-2xx answers at each connection count.
+# p50/p99 latency, socket errors, non-2xx answers and each server's CPU time
+# per request at each connection count.
 # Usage: bench/http.sh [duration_seconds] [repeats] [connection counts...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -59,10 +60,29 @@ for port in "$CC_PORT" "$NGINX_PORT"; do
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/upcheck" >/dev/null && break; sleep 0.1; done
 done
 
-# wrk run → one line: rps p50_ms p99_ms socket_errors non2xx
+# CPU seconds (user + system) used so far by these processes, all threads.
+cpu_seconds() {
+  python3 - "$@" <<'PY'
+import os, sys
+t = 0
+for pid in sys.argv[1:]:
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        f = open(f"/proc/{pid}/task/{tid}/stat").read().rsplit(")", 1)[1].split()
+        t += int(f[11]) + int(f[12])
+print(t / os.sysconf("SC_CLK_TCK"))
+PY
+}
+
+# wrk run → one line: rps p50_ms p99_ms socket_errors non2xx cpu_us_per_request
+# (CPU per request is the server's own cost, which other load on a shared
+# machine disturbs far less than requests/s).
 measure() {
-  wrk -t"$THREADS" -c"$2" -d"${3}s" --latency "http://127.0.0.1:$1/upcheck" >"$WORK/wrk.txt" 2>&1 || true
-  python3 - "$WORK/wrk.txt" <<'PY'
+  local port=$1 conns=$2 secs=$3 pids before after
+  [ "$port" = "$CC_PORT" ] && pids="$CC_PID" || pids="$(pgrep -f "nginx: worker process" -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
+  before="$(cpu_seconds $pids)"
+  wrk -t"$THREADS" -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$port/upcheck" >"$WORK/wrk.txt" 2>&1 || true
+  after="$(cpu_seconds $pids)"
+  python3 - "$WORK/wrk.txt" "$before" "$after" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
 def ms(label):
@@ -70,10 +90,13 @@ def ms(label):
     if not m: return float("nan")
     return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
 rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
+count = re.search(r"(\d+) requests in", t)
 errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
 non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+cpu_us = (float(sys.argv[3]) - float(sys.argv[2])) * 1e6 / max(1, int(count.group(1)) if count else 1)
 print(rps.group(1) if rps else 0, ms("50"), ms("99"),
-      sum(map(int, errs.groups())) if errs else 0, non2xx.group(1) if non2xx else 0)
+      sum(map(int, errs.groups())) if errs else 0, non2xx.group(1) if non2xx else 0,
+      f"{cpu_us:.2f}")
 PY
 }
 
@@ -96,15 +119,16 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 python3 - "$WORK/results" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-print(f"{'server':<20}{'conns':>6}{'req/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'sock err':>9}{'non-2xx':>9}")
+print(f"{'server':<20}{'conns':>6}{'req/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'sock err':>9}{'non-2xx':>8}{'CPU us/req':>11}")
 for c in sorted({int(r[1]) for r in rows}):
     med = {}
     for name in ("cc", "nginx"):
         rs = [r for r in rows if r[0] == name and int(r[1]) == c]
         col = lambda i: statistics.median(float(r[i]) for r in rs)
-        med[name] = col(2)
+        med[name] = (col(2), col(7))
         label = "containment-chamber" if name == "cc" else "nginx fixed 200"
-        print(f"{label:<20}{c:>6}{col(2):>11.0f}{col(3):>9.2f}{col(4):>9.2f}"
-              f"{sum(int(r[5]) for r in rs):>9}{sum(int(r[6]) for r in rs):>9}")
-    print(f"{'ratio cc/nginx':<20}{c:>6}{med['cc'] / med['nginx']:>11.2f}")
+        print(f"{label:<20}{c:>6}{col(2):>10.0f}{col(3):>8.2f}{col(4):>8.2f}"
+              f"{sum(int(r[5]) for r in rs):>9}{sum(int(r[6]) for r in rs):>8}{col(7):>11.2f}")
+    print(f"{'ratio cc/nginx':<20}{c:>6}{med['cc'][0] / med['nginx'][0]:>10.2f}"
+          f"{'':>41}{med['nginx'][1] / med['cc'][1]:>11.2f}  (req/s; nginx CPU/cc CPU)")
 PY
