@@ -76,9 +76,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
   // A phase outlived its deadline (see DeadlineSweeper).
   void OnDeadline() override {
     if (closed_) return;
-    if (serving_ && !writing_) {
+    if (writing_) {
+      core_.Reject("write_timeout");
+    } else if (serving_) {
       core_.Reject("body_timeout");
-    } else if (!serving_ && (first_ || slot_->activity() == Activity::kReading)) {
+    } else if (!lingering_ && (first_ || slot_->activity() == Activity::kReading)) {
       core_.Reject("header_timeout");
     }
     Close();
@@ -244,9 +246,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
                       [self = this->shared_from_this()](beast::error_code ec, size_t) {
                         self->writing_ = false;
                         self->serving_ = false;
+                        self->first_ = false;
                         if (ec) return self->Close();
                         if (!self->keep_alive_) return self->Shutdown();
-                        self->first_ = false;
                         self->ReadRequest();
                       });
   }
@@ -264,6 +266,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
   void Shutdown() {
     if (closed_) return;
     slot_->Set(Activity::kWaiting);
+    lingering_ = true;
     ExpireAfter(kLingerTime);
     if constexpr (kTls) {
       stream_.async_shutdown(
@@ -310,6 +313,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
   bool close_after_ = false;  // evicted while serving: close after the answer
   bool closed_ = false;
   bool writing_ = false;
+  bool lingering_ = false;          // answered the last request; draining until close
   bool started_on_thread_ = false;  // listed in the sweeper
 };
 

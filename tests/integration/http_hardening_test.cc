@@ -69,6 +69,13 @@ TEST(HttpHardeningTest, UpcheckAnswersWithin1sUnder300SlowlorisConnections) {
   attacker.join();
   // The header deadline (10 s for the whole head) dropped the attackers.
   EXPECT_GE(reconnects, 300);
+  auto metrics = Get("http://127.0.0.1:" + std::to_string(server.ports.metrics) + "/metrics").body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      metrics, m,
+      std::regex(R"(containment_http_rejections_total\{reason="header_timeout"\} (\d+))")))
+      << metrics;
+  EXPECT_GE(std::stoi(m[1]), 300);
   std::cout << "slowloris: " << probes << " probes, worst /upcheck " << worst.count() << " ms, "
             << reconnects << " attacker reconnects\n";
 }
