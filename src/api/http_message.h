@@ -23,6 +23,7 @@ struct HttpRequest {
   HeaderList headers;  // names as sent, in order (at most server.max_headers)
   std::string body;
   bool secure = false;                             // arrived on the HTTPS listener
+  std::string remote_address;                      // the peer's IP address, for logs and lockouts
   std::map<std::string, std::string> path_params;  // {name} segments of the matched route
 
   // The first header with this name (case-insensitive); "" when absent.

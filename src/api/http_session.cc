@@ -41,8 +41,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(Endpoint& endpoint, DeadlineSweeper& sweeper, Stream stream)
-      : ep_(endpoint),
+  Session(Endpoint& endpoint, DeadlineSweeper& sweeper, Stream stream, std::string address)
+      : address_(std::move(address)),
+        ep_(endpoint),
         core_(endpoint.core),
         sweeper_(sweeper),
         stream_(std::move(stream)),
@@ -105,6 +106,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
     if (core_.stopping || close_after_) return Shutdown();
     parser_.emplace(ep_.limits);
     parser_->request().secure = kTls;
+    parser_->request().remote_address = address_;
     if (buffer_.size() > 0) return ReadHead();  // pipelined
     slot_->Set(Activity::kWaiting);
     if (!first_) ExpireAfter(opt().idle_timeout);
@@ -297,6 +299,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
     lowest().close(ignored);
   }
 
+  const std::string address_;
   Endpoint& ep_;
   ServerCore& core_;
   DeadlineSweeper& sweeper_;
@@ -344,10 +347,12 @@ void ServeConnection(Endpoint& ep, DeadlineSweeper& sweeper, Socket socket) {
   IoExecutor executor = socket.get_executor();
   if (ep.tls) {
     Admit(ep, address,
-          std::make_shared<Session<TlsStream>>(ep, sweeper, TlsStream(std::move(socket), *ep.tls)),
+          std::make_shared<Session<TlsStream>>(ep, sweeper, TlsStream(std::move(socket), *ep.tls),
+                                               address),
           executor);
   } else {
-    Admit(ep, address, std::make_shared<Session<PlainStream>>(ep, sweeper, std::move(socket)),
+    Admit(ep, address,
+          std::make_shared<Session<PlainStream>>(ep, sweeper, std::move(socket), address),
           executor);
   }
 }

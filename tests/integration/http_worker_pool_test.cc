@@ -23,6 +23,8 @@ class WorkerPoolServerTest : public ::testing::Test {
   void SetUp() override {
     router_.Add("GET", "/fast", Execution::kInline,
                 [](const HttpRequest&) { return HttpResponse::Text(200, "fast"); });
+    router_.Add("GET", "/whoami", Execution::kInline,
+                [](const HttpRequest& r) { return HttpResponse::Text(200, r.remote_address); });
     router_.Add("GET", "/slow", Execution::kWorker, [this](const HttpRequest&) {
       started_.release();
       gate_.wait();
@@ -82,6 +84,12 @@ TEST_F(WorkerPoolServerTest, BlockedWorkersNeverDelayInlineRoutesAndAFullQueueIs
   EXPECT_EQ(overloaded[0].status, 503);
   EXPECT_TRUE(overloaded[0].Has("Retry-After: 1")) << overloaded[0].head;
   EXPECT_EQ(nlohmann::json::parse(overloaded[0].body)["error"], "overloaded");
+
+  RawConnection who(port_);
+  who.Send("GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto peer = who.Read(1, 5s);
+  ASSERT_EQ(peer.size(), 1u);
+  EXPECT_EQ(peer[0].body, "127.0.0.1");  // handlers see the peer address
 
   for (int i = 0; i < 20; ++i) {
     RawConnection fast(port_);
