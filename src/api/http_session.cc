@@ -32,10 +32,6 @@ constexpr size_t kLingerBytes = 1 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-bool IsHttpParseError(const beast::error_code& ec) {
-  return ec.category() == http::make_error_code(http::error::bad_target).category();
-}
-
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>>, public Deadlined {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
@@ -157,23 +153,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>>, public Dea
 
   void OnReadError(const beast::error_code& ec) {
     if (closed_) return;
-    int rejection = parser_ ? parser_->rejection() : 0;
-    if (rejection == 0 && (ec == http::error::header_limit || ec == http::error::buffer_overflow)) {
-      rejection = 431;
-    }
-    if (rejection == 414) return SendError(414, "the request line exceeds 8 KiB", "request_line");
-    if (rejection == 431) {
-      return SendError(431, "the request head exceeds the configured header size or count limit",
-                       "header_limit");
-    }
-    if (ec == http::error::body_limit) {
-      return SendError(413, "request body exceeds the configured limit", "body_limit");
-    }
-    if (IsHttpParseError(ec) && ec != http::error::end_of_stream &&
-        ec != http::error::partial_message) {
-      return SendError(400, "malformed HTTP request", "malformed");
-    }
-    Close();  // end of stream, reset, TLS truncation, eviction
+    auto failure = ClassifyReadError(ec, parser_ ? parser_->rejection() : 0);
+    if (!failure) return Close();
+    SendError(failure->status, failure->message, failure->reason);
   }
 
   void Dispatch() {

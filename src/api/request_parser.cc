@@ -6,6 +6,25 @@ namespace cc::api {
 
 namespace http = boost::beast::http;
 
+std::optional<ReadFailure> ClassifyReadError(const boost::beast::error_code& ec, int rejection) {
+  if (rejection == 0 && (ec == http::error::header_limit || ec == http::error::buffer_overflow)) {
+    rejection = 431;
+  }
+  if (rejection == 414) return ReadFailure{414, "the request line exceeds 8 KiB", "request_line"};
+  if (rejection == 431) {
+    return ReadFailure{431, "the request head exceeds the configured header size or count limit",
+                       "header_limit"};
+  }
+  if (ec == http::error::body_limit) {
+    return ReadFailure{413, "request body exceeds the configured limit", "body_limit"};
+  }
+  bool parse_error = ec.category() == http::make_error_code(http::error::bad_target).category();
+  if (parse_error && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return ReadFailure{400, "malformed HTTP request", "malformed"};
+  }
+  return std::nullopt;  // end of stream, reset, TLS truncation, a socket we closed
+}
+
 RequestParser::RequestParser(const ParseLimits& limits) : limits_(limits) {
   header_limit(limits.max_header_bytes);
   body_limit(limits.max_body_bytes);

@@ -7,6 +7,7 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
+#include <optional>
 
 #include "api/http_message.h"
 
@@ -18,6 +19,15 @@ struct ParseLimits {
   size_t max_headers = 100;
   uint64_t max_body_bytes = 1 << 20;
 };
+
+// What to answer when reading a request failed; nullopt when there is
+// nothing to answer (the client closed or reset, or we closed the socket).
+struct ReadFailure {
+  int status;           // 400, 413, 414 or 431
+  const char* message;  // for the JSON error
+  const char* reason;   // for the rejection counter
+};
+std::optional<ReadFailure> ClassifyReadError(const boost::beast::error_code& ec, int rejection);
 
 class RequestParser : public boost::beast::http::basic_parser<true> {
  public:

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/beast/http/error.hpp>
 
 namespace cc::api {
@@ -81,6 +82,17 @@ TEST(RequestParserTest, BodyPastTheLimitIsABodyLimitError) {
   limits.max_body_bytes = 10;
   auto o = Parse("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n01234567890", limits);
   EXPECT_EQ(o.ec, http::error::body_limit);
+}
+
+TEST(ClassifyReadErrorTest, MapsLimitsToStatusesAndClosesToNothing) {
+  EXPECT_EQ(ClassifyReadError(http::error::header_limit, 0)->status, 431);
+  EXPECT_EQ(ClassifyReadError(http::error::bad_target, 414)->status, 414);
+  EXPECT_EQ(ClassifyReadError(http::error::body_limit, 0)->status, 413);
+  EXPECT_EQ(ClassifyReadError(http::error::bad_version, 0)->status, 400);
+  EXPECT_FALSE(ClassifyReadError(http::error::end_of_stream, 0));
+  EXPECT_FALSE(ClassifyReadError(http::error::partial_message, 0));
+  EXPECT_FALSE(ClassifyReadError(boost::asio::error::connection_reset, 0));
+  EXPECT_FALSE(ClassifyReadError(boost::asio::error::operation_aborted, 0));
 }
 
 }  // namespace
