@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <thread>
@@ -41,7 +42,12 @@ class HttpServer::Impl {
     };
     boost::system::error_code ec;
     auto address = asio::ip::make_address(spec.address, ec);
-    if (ec) return fail("not an IP address");
+    if (ec) {  // a host name such as localhost: its first address
+      tcp::resolver resolver(*contexts_.front());
+      auto found = resolver.resolve(spec.address, "", tcp::resolver::passive, ec);
+      if (ec || found.empty()) return fail("cannot resolve the address");
+      address = found.begin()->endpoint().address();
+    }
     auto listener = std::make_unique<Listener>();
     listener->endpoint = std::make_unique<detail::Endpoint>(core_, spec);
     if (spec.configure_tls) {

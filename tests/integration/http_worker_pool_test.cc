@@ -138,5 +138,24 @@ TEST_F(WorkerPoolServerTest, StopLetsTheRunningRequestFinish) {
   EXPECT_TRUE(r[0].Has("Connection: close")) << r[0].head;
 }
 
+TEST(HttpServerListenTest, HostNamesResolveAndBadAddressesNameTheListener) {
+  api::Router router;
+  api::HttpServer server({});
+  api::ListenerSpec spec;
+  spec.what = "the test listener";
+  spec.address = "localhost";
+  spec.router = &router;
+  auto port = server.Listen(spec);
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  EXPECT_GT(*port, 0);
+  spec.address = "no-such-host.invalid";
+  auto bad = server.Listen(spec);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("cannot listen for the test listener on "
+                                        "no-such-host.invalid:0"),
+            std::string::npos)
+      << bad.status().message();
+}
+
 }  // namespace
 }  // namespace cc::testing
