@@ -13,6 +13,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # test peers: SigV4 oracle, HSM, load generator, baseline web server, DynamoDB Local runtime
   python3 python3-botocore softhsm2 opensc wrk nginx-light
+  # deploy/ checks: promtool (alert rules, /metrics lint), systemd-analyze, the .deb
+  # (dpkg-shlibdeps, lintian), dashboard and rule checks in Python
+  prometheus systemd dpkg-dev lintian python3-yaml
+  # KMS double: Nitro attestation checks (CBOR) and CMS answers (openssl CLI); fuzzing (clang)
+  python3-cbor2 python3-cryptography openssl clang libclang-rt-dev
 )
 # Java and Node often come preinstalled outside dpkg; only ask apt when absent.
 command -v java >/dev/null 2>&1 || PACKAGES+=(openjdk-17-jre-headless)

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "api/json_body.h"
+#include "api/json_fields.h"
 #include "api/text_escape.h"
 
 namespace cc::api {
@@ -10,37 +11,9 @@ namespace {
 
 using nlohmann::json;
 
-int HttpStatusFor(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kOk:
-      return 200;
-    case ErrorCode::kInvalidArgument:
-      return 400;
-    case ErrorCode::kUnauthenticated:
-      return 401;
-    case ErrorCode::kPermissionDenied:
-      return 403;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kConflict:
-    case ErrorCode::kFailedPrecondition:
-      return 409;
-    case ErrorCode::kTooLarge:
-      return 413;
-    case ErrorCode::kTooManyRequests:
-      return 429;
-    case ErrorCode::kUnavailable:
-    case ErrorCode::kThrottled:
-      return 503;
-    case ErrorCode::kCorruption:
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
 HttpResponse StatusError(const Status& st) {
-  return HttpResponse::Error(HttpStatusFor(st.code()), ErrorCodeName(st.code()), st.message());
+  return HttpResponse::Error(InfoFor(st.code()).http_status, ErrorCodeName(st.code()),
+                             st.message());
 }
 
 HttpResponse Reply(const Result<json>& r) {
@@ -68,18 +41,14 @@ class ChamberRoutes {
 
   HttpResponse Init(const HttpRequest& req) {
     json body;
-    if (auto error = Ceremony(req, body, {})) return *error;
+    if (auto error = Ceremony(req, body)) return *error;
     return CountRejection(chamber_.Init(Bearer(req), body));
   }
 
   HttpResponse Register(const HttpRequest& req) {
     json body;
-    if (auto error = Ceremony(req, body, {{"registration_token", FieldKind::kString}})) {
-      return *error;
-    }
-    std::string token = Bearer(req);
-    if (token.empty()) token = body.value("registration_token", "");
-    return CountRejection(chamber_.Register(token, body));
+    if (auto error = Ceremony(req, body)) return *error;
+    return CountRejection(chamber_.Register(Bearer(req), body, req.remote_address));
   }
 
   HttpResponse Challenge(const HttpRequest& req) {
@@ -96,27 +65,28 @@ class ChamberRoutes {
 
   HttpResponse Unseal(const HttpRequest& req) {
     json body;
-    if (auto error = Ceremony(req, body, {{"resume", FieldKind::kBool}})) return *error;
-    if (body.value("resume", false)) {
+    if (auto error = Ceremony(req, body)) return *error;
+    auto resume = BoolField(body, "resume", false);
+    if (!resume.ok()) return StatusError(resume.status());
+    if (*resume) {
       std::string header = req.Header("Authorization");
       bool authorized = !header.empty() && authorizer_.Check(header, "chamber_seal").ok();
-      return Reply(chamber_.Resume(authorized, body));
+      return Reply(chamber_.Resume(authorized, body, req.remote_address));
     }
-    return Reply(chamber_.Unseal(body));
+    return Reply(chamber_.Unseal(body, req.remote_address));
   }
 
   HttpResponse Seal(const HttpRequest& req) {
     if (auto denied = Authorize(req, "chamber_seal")) return *denied;
     json body;
     if (auto error = ParseJsonBody(req, body)) return *error;
-    if (auto error = CheckFieldTypes(body, {{"reason", FieldKind::kString}})) return *error;
     return Reply(chamber_.Seal(body));
   }
 
   HttpResponse RootToken(const HttpRequest& req) {
     json body;
-    if (auto error = Ceremony(req, body, {})) return *error;
-    return Reply(chamber_.RootToken(body));
+    if (auto error = Ceremony(req, body)) return *error;
+    return Reply(chamber_.RootToken(body, req.remote_address));
   }
 
   // The seal gate. No validator keys are loaded by this product yet.
@@ -148,9 +118,8 @@ class ChamberRoutes {
   }
 
   // Ceremonies carry secrets: HTTPS only while TLS is on (unless allowed),
-  // then a JSON object body whose fields have the types the routes read.
-  std::optional<HttpResponse> Ceremony(const HttpRequest& req, json& body,
-                                       std::initializer_list<FieldRule> rules) const {
+  // then a JSON object body (ChamberJson checks its fields' types).
+  std::optional<HttpResponse> Ceremony(const HttpRequest& req, json& body) const {
     if (!req.secure && options_.ceremonies_need_https) {
       int port = options_.https_port ? options_.https_port() : 0;
       return HttpResponse::Error(
@@ -160,8 +129,7 @@ class ChamberRoutes {
               ") while tls.mode is file; set server.allow_plaintext_ceremonies: true to allow "
               "it on plain HTTP");
     }
-    if (auto error = ParseJsonBody(req, body)) return error;
-    return CheckFieldTypes(body, rules);
+    return ParseJsonBody(req, body);
   }
 
   HttpResponse CountRejection(const Result<json>& r) {

@@ -1,7 +1,8 @@
-// What the HTTP layer needs from the rest of the product. Status and health
-// are computed from the same state that gates signing. Requests and answers
-// are JSON documents (SPEC section 7); errors are Status values the API maps
-// to HTTP codes.
+// The HTTP layer's view of the chamber, in the API's own terms: JSON
+// requests in, JSON documents out (SPEC 7). ChamberJson implements it over
+// seal::ChamberService: every body is parsed and type-checked here (a wrong
+// type is a 400 naming the field, never a 500), and every result rendered
+// here; seal/ never sees JSON.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -26,19 +27,23 @@ class ChamberView {
                                       const nlohmann::json& request) = 0;
   // POST /api/v1/chamber/register, authorized by the operator's registration token.
   virtual Result<nlohmann::json> Register(const std::string& registration_token,
-                                          const nlohmann::json& request) = 0;
+                                          const nlohmann::json& request,
+                                          const std::string& source = "") = 0;
   // GET /api/v1/chamber/unseal/challenge?operator=NAME
   virtual Result<nlohmann::json> Challenge(const std::string& operator_name) = 0;
   // POST /api/v1/chamber/unseal with an operator secret (quorum mode).
-  virtual Result<nlohmann::json> Unseal(const nlohmann::json& request) = 0;
+  virtual Result<nlohmann::json> Unseal(const nlohmann::json& request,
+                                        const std::string& source = "") = 0;
   // POST /api/v1/chamber/unseal {"resume": true} (KMS-only mode, lifts an
   // operator seal). `authorized` means the caller presented a chamber_seal
   // token; otherwise the request must carry the logged one-time token.
-  virtual Result<nlohmann::json> Resume(bool authorized, const nlohmann::json& request) = 0;
+  virtual Result<nlohmann::json> Resume(bool authorized, const nlohmann::json& request,
+                                        const std::string& source = "") = 0;
   // POST /api/v1/chamber/seal (chamber_seal scope).
   virtual Result<nlohmann::json> Seal(const nlohmann::json& request) = 0;
   // POST /api/v1/chamber/root-token (operator quorum or a logged one-time token).
-  virtual Result<nlohmann::json> RootToken(const nlohmann::json& request) = 0;
+  virtual Result<nlohmann::json> RootToken(const nlohmann::json& request,
+                                           const std::string& source = "") = 0;
 
   // Runtime tokens (management tokens): the scopes they grant, or nullopt.
   virtual std::optional<std::vector<std::string>> RuntimeTokenScopes(

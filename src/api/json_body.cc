@@ -31,20 +31,4 @@ std::optional<HttpResponse> ParseJsonBody(const HttpRequest& req, nlohmann::json
   return std::nullopt;
 }
 
-std::optional<HttpResponse> CheckFieldTypes(const nlohmann::json& body,
-                                            std::initializer_list<FieldRule> rules) {
-  for (const auto& rule : rules) {
-    auto it = body.find(rule.name);
-    if (it == body.end()) continue;
-    bool ok = rule.kind == FieldKind::kBool ? it->is_boolean() : it->is_string();
-    if (!ok) {
-      return HttpResponse::Error(
-          400, "bad_request",
-          std::string("'") + rule.name + "' must be " +
-              (rule.kind == FieldKind::kBool ? "true or false" : "a string"));
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace cc::api

@@ -131,7 +131,7 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
       Add(out, Finding::kFail, check, cfg.status().message());
     return;
   }
-  if (cfg->mode != "quorum") {
+  if (cfg->mode != records::UnsealMode::kQuorum) {
     Add(out, Finding::kOk, check, "KMS-only mode: no operator credentials needed");
     return;
   }
@@ -143,7 +143,7 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
       Add(out, Finding::kFail, check,
           "operator '" + op.name + "' has no credential row in this table (" +
               cred.status().message() + "); was it registered against another table or region?");
-    } else if (cred->method == "pending") {
+    } else if (cred->method == records::CredentialMethod::kPending) {
       Add(out, Finding::kWarn, check, "operator '" + op.name + "' has not registered yet");
     } else {
       ++usable;

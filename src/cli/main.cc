@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "common/process.h"
+#include "common/version.h"
 
 int main(int argc, char** argv) {
   // Operator commands hold passphrases and tokens too: no core dumps, no
@@ -15,11 +16,13 @@ int main(int argc, char** argv) {
   }
   CLI::App app{"Containment Chamber: seal/unseal control plane for an Ethereum remote signer",
                "containment-chamber"};
+  app.set_version_flag("--version", std::string("containment-chamber ") + cc::kVersion);
   app.require_subcommand(1);
   int exit_code = 0;
   cc::cli::RegisterServerCommand(app, exit_code);
   cc::cli::RegisterOperatorCommands(app, exit_code);
   cc::cli::RegisterStateCommands(app, exit_code);
+  cc::cli::RegisterTeeCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

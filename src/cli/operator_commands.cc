@@ -33,17 +33,7 @@ void AddCommonOptions(CLI::App* cmd, CommonArgs& a) {
 
 int Fail(const Status& st) {
   std::cerr << "error: " << st.message() << std::endl;
-  switch (st.code()) {
-    case ErrorCode::kInvalidArgument:
-      return 2;
-    case ErrorCode::kUnauthenticated:
-    case ErrorCode::kPermissionDenied:
-      return 3;
-    case ErrorCode::kUnavailable:
-      return 4;
-    default:
-      return 1;
-  }
+  return InfoFor(st.code()).exit_code;
 }
 
 Result<SignerClient> ConnectWith(const CommonArgs& a) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "api/chamber_json.h"
 #include "api/server.h"
 #include "auth/authorizer.h"
 #include "cli/commands.h"
@@ -86,6 +87,7 @@ int RunServer(const ServerArgs& args) {
   refresher.Start();
 
   std::unique_ptr<kms::KmsRouter> kms = kms::MakeKms(config.kms, clock, aws_credentials);
+  kms->SetMetrics(&registry);
   seal::Chamber chamber(
       refresher, *kms, clock,
       {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info}, &registry);
@@ -93,7 +95,8 @@ int RunServer(const ServerArgs& args) {
       [&chamber](const std::string& token) { return chamber.RuntimeTokenScopes(token); });
   chamber.Start();
 
-  api::ApiServer server(config, chamber, authorizer, registry);
+  api::ChamberJson chamber_api(chamber);
+  api::ApiServer server(config, chamber_api, authorizer, registry);
   if (Status st = server.Start(); !st.ok()) return StartupError(st);
 
   int sig = 0;

@@ -38,29 +38,14 @@ Result<nlohmann::json> SignerClient::Call(const std::string& method, const std::
     return parsed;
   }
   std::string message = "HTTP " + std::to_string(res->status);
-  if (!parsed.is_discarded() && parsed.is_object() && parsed.contains("message")) {
-    message += ": " + parsed.value("message", "");
+  std::string code;
+  if (!parsed.is_discarded() && parsed.is_object()) {
+    if (parsed.contains("message") && parsed["message"].is_string())
+      message += ": " + parsed["message"].get<std::string>();
+    if (parsed.contains("error") && parsed["error"].is_string()) code = parsed["error"];
   }
-  switch (res->status) {
-    case 400:
-      return Status::InvalidArgument(message);
-    case 401:
-      return Status::Unauthenticated(message);
-    case 403:
-      return Status::PermissionDenied(message);
-    case 404:
-      return Status::NotFound(message);
-    case 409:
-      return Status::Conflict(message);
-    case 413:
-      return Status::TooLarge(message);
-    case 429:
-      return Status::TooManyRequests(message);
-    case 503:
-      return Status::Unavailable(message);
-    default:
-      return Status::Internal(message);
-  }
+  ErrorCode ec = ErrorCodeFromWire(code, static_cast<int>(res->status));
+  return Status(ec == ErrorCode::kOk ? ErrorCode::kInternal : ec, message);
 }
 
 }  // namespace cc::cli

@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -14,7 +15,8 @@ enum class ErrorCode {
   kOk = 0,
   kInvalidArgument,     // bad input from a caller (400)
   kNotFound,            // 404
-  kConflict,            // lost a conditional commit / wrong state (409)
+  kConflict,            // the request conflicts with the current state (409)
+  kAborted,             // lost a commit race to another writer: re-read and retry (409)
   kFailedPrecondition,  // state does not allow the operation (409)
   kUnauthenticated,     // 401
   kPermissionDenied,    // 403
@@ -26,7 +28,19 @@ enum class ErrorCode {
   kInternal,
 };
 
+// One table for every code: its wire name (the "error" field of a JSON
+// error), its HTTP status and the CLI's exit code. The API, the operator CLI
+// and the signer client all map through it, in both directions.
+struct ErrorCodeInfo {
+  ErrorCode code;
+  const char* name;
+  int http_status;
+  int exit_code;
+};
+const ErrorCodeInfo& InfoFor(ErrorCode code);
 const char* ErrorCodeName(ErrorCode code);
+// The code a server's JSON error names; falls back to the HTTP status.
+ErrorCode ErrorCodeFromWire(std::string_view name, int http_status);
 
 class [[nodiscard]] Status {
  public:
@@ -39,6 +53,7 @@ class [[nodiscard]] Status {
   }
   static Status NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
   static Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
+  static Status Aborted(std::string m) { return {ErrorCode::kAborted, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
     return {ErrorCode::kFailedPrecondition, std::move(m)};
   }

@@ -1,5 +1,7 @@
 #include "crypto/kdf.h"
 
+#include <atomic>
+
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <sodium.h>
@@ -75,8 +77,15 @@ Status CheckArgon2Params(const Argon2Params& p) {
   return Status::Ok();
 }
 
+namespace {
+std::atomic<uint64_t> argon2id_runs{0};
+}  // namespace
+
+uint64_t Argon2idRuns() { return argon2id_runs.load(); }
+
 Result<SecretBytes> Argon2id(std::string_view passphrase, const Argon2Params& params) {
   CC_RETURN_IF_ERROR(CheckArgon2Params(params));
+  argon2id_runs.fetch_add(1);
   SecretBytes key(32);
   if (crypto_pwhash(key.data(), key.size(), passphrase.data(), passphrase.size(),
                     reinterpret_cast<const unsigned char*>(params.salt.data()), params.opslimit,

@@ -32,6 +32,10 @@ Argon2Params NewCredentialArgon2Params();
 // KDF is allowed, so a tampered row cannot downgrade the work factor.
 Status CheckArgon2Params(const Argon2Params& params);
 
+// How many Argon2id derivations this process has run (metrics, and tests
+// that prove a throttled request did no KDF work).
+uint64_t Argon2idRuns();
+
 // 32-byte key from a passphrase.
 Result<SecretBytes> Argon2id(std::string_view passphrase, const Argon2Params& params);
 

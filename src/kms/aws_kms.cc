@@ -112,4 +112,41 @@ Result<crypto::SecretBytes> AwsKms::Decrypt(const std::string& key_uri,
   return out;
 }
 
+Result<std::string> AwsKms::DecryptForRecipient(const std::string& key_uri,
+                                                const std::string& ciphertext,
+                                                const EncryptionContext& context,
+                                                const std::string& attestation_document) {
+  CC_ASSIGN_OR_RETURN(aws::JsonClient * client, ClientFor(key_uri));
+  json req = {{"KeyId", key_uri},
+              {"CiphertextBlob", Base64Encode(ciphertext)},
+              {"EncryptionContext", context},
+              {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"},
+              {"Recipient",
+               {{"KeyEncryptionAlgorithm", "RSAES_OAEP_SHA_256"},
+                {"AttestationDocument", Base64Encode(attestation_document)}}}};
+  auto r = client->Call("Decrypt", req);
+  if (!r.ok()) return Explain(key_uri, "Decrypt", r.status());
+  // With a Recipient, KMS leaves Plaintext null or empty; plaintext in the
+  // clear means something between us and KMS ignored the Recipient.
+  const json* plain = r->contains("Plaintext") ? &(*r)["Plaintext"] : nullptr;
+  if (plain && !plain->is_null() &&
+      !(plain->is_string() && plain->get_ref<const std::string&>().empty())) {
+    if ((*r)["Plaintext"].is_string()) crypto::Wipe((*r)["Plaintext"].get_ref<std::string&>());
+    return Status::Corruption("KMS key " + key_uri +
+                              ": Decrypt with a Recipient returned Plaintext in the clear");
+  }
+  auto cms = r->contains("CiphertextForRecipient") && (*r)["CiphertextForRecipient"].is_string()
+                 ? Base64Decode((*r)["CiphertextForRecipient"].get<std::string>())
+                 : std::nullopt;
+  if (!cms || cms->empty())
+    return Status::Unavailable("KMS key " + key_uri +
+                               ": Decrypt with a Recipient returned no CiphertextForRecipient");
+  std::string returned = r->value("KeyId", "");
+  if (key_uri.find(":key/") != std::string::npos && !returned.empty() && returned != key_uri) {
+    return Status::Corruption("KMS key " + key_uri + ": Decrypt answered for another key (" +
+                              returned + ")");
+  }
+  return *cms;
+}
+
 }  // namespace cc::kms

@@ -22,6 +22,14 @@ class AwsKms final : public Kms {
   Result<crypto::SecretBytes> Decrypt(const std::string& key_uri, const std::string& ciphertext,
                                       const EncryptionContext& context) override;
 
+  // Decrypt for a Nitro Enclave (KMS's Recipient parameter, RSAES_OAEP_SHA_256):
+  // KMS checks the attestation document against the key policy and answers
+  // CiphertextForRecipient, a CMS EnvelopedData to the document's public key
+  // (tee::RecipientKey opens it). A Plaintext in that answer is an error.
+  Result<std::string> DecryptForRecipient(const std::string& key_uri, const std::string& ciphertext,
+                                          const EncryptionContext& context,
+                                          const std::string& attestation_document);
+
   // The region of arn:aws:kms:REGION:ACCOUNT:key/ID.
   static Result<std::string> RegionOf(const std::string& arn);
 

@@ -56,6 +56,12 @@ Result<Kms*> KmsRouter::Route(const std::string& key_uri) {
 
 Status KmsRouter::CheckKeyUri(const std::string& key_uri) { return Route(key_uri).status(); }
 
+// The key label of containment_kms_key_healthy: the URI without a PKCS#11
+// query (RFC 7512 allows pin-value there; a PIN must never reach Prometheus).
+static std::string KeyLabel(const std::string& key_uri) {
+  return key_uri.rfind("pkcs11:", 0) == 0 ? key_uri.substr(0, key_uri.find('?')) : key_uri;
+}
+
 void KmsRouter::Record(const std::string& key_uri, const Status& st) {
   std::lock_guard<std::mutex> l(mu_);
   KeyHealth& h = health_[key_uri];
@@ -72,6 +78,11 @@ void KmsRouter::Record(const std::string& key_uri, const Status& st) {
   } else if (st.ok()) {
     h.healthy = true;
     h.unhealthy_since = 0;
+  }
+  // Only URIs that name a provider: a malformed one from a request body must
+  // not add a series.
+  if (metrics_ && ProviderOf(key_uri).ok()) {
+    metrics_->Set("containment_kms_key_healthy", {{"key", KeyLabel(key_uri)}}, h.healthy ? 1 : 0);
   }
 }
 

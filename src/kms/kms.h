@@ -16,6 +16,7 @@
 
 #include "common/status.h"
 #include "crypto/secret.h"
+#include "metrics/metrics.h"
 
 namespace cc::kms {
 
@@ -58,6 +59,8 @@ class KmsRouter final : public Kms {
   void SetProviderFactory(const std::string& name, Factory factory);
   // Checks a URI is well-formed and its provider configured.
   Status CheckKeyUri(const std::string& key_uri);
+  // Publishes each key's health as containment_kms_key_healthy{key} (0/1).
+  void SetMetrics(metrics::Registry* metrics) { metrics_ = metrics; }
 
   Result<std::string> Encrypt(const std::string& key_uri, const crypto::SecretBytes& plaintext,
                               const EncryptionContext& context) override;
@@ -78,6 +81,7 @@ class KmsRouter final : public Kms {
   std::map<std::string, Factory> factories_;
   mutable std::mutex mu_;
   std::map<std::string, KeyHealth> health_;
+  metrics::Registry* metrics_ = nullptr;
 };
 
 }  // namespace cc::kms

@@ -87,6 +87,37 @@ TEST(KmsRouter, LocalKeyFileIsCreatedOnlyWhenALocalKeyIsUsed) {
   EXPECT_EQ(stat(dir.File("dev.key").c_str(), &st), 0);
 }
 
+TEST(KmsRouter, PublishesEachKeysHealthAsAGauge) {
+  testing::TempDir dir;
+  config::KmsConfig cfg;
+  cfg.local_key_file = dir.File("dev.key");
+  metrics::Registry registry;
+  registry.DescribeGauge("containment_kms_key_healthy", "test");
+  auto router = MakeKms(cfg, *SystemClock::Get(), nullptr);
+  router->SetMetrics(&registry);
+  std::string ct = *router->Encrypt("local:a", SecretBytes::Random(32), kCtx);
+  EXPECT_EQ(registry.Value("containment_kms_key_healthy", {{"key", "local:a"}}), 1);
+
+  // An unconfigured provider makes the key unhealthy; success heals it.
+  cfg.local_key_file.clear();
+  auto no_local = MakeKms(cfg, *SystemClock::Get(), nullptr);
+  no_local->SetMetrics(&registry);
+  EXPECT_FALSE(no_local->Decrypt("local:a", ct, kCtx).ok());
+  EXPECT_EQ(registry.Value("containment_kms_key_healthy", {{"key", "local:a"}}), 0);
+  ASSERT_TRUE(router->Decrypt("local:a", ct, kCtx).ok());
+  EXPECT_EQ(registry.Value("containment_kms_key_healthy", {{"key", "local:a"}}), 1);
+
+  // A PIN in a PKCS#11 URI never becomes a label; a malformed URI adds no series.
+  EXPECT_FALSE(no_local->Decrypt("pkcs11:token=t;object=k?pin-value=1234", ct, kCtx).ok());
+  EXPECT_FALSE(no_local->Decrypt("not-a-key-uri", ct, kCtx).ok());
+  std::string page = registry.Render();
+  EXPECT_NE(page.find("containment_kms_key_healthy{key=\"pkcs11:token=t;object=k\"} "),
+            std::string::npos)
+      << page;
+  EXPECT_EQ(page.find("1234"), std::string::npos) << page;
+  EXPECT_EQ(page.find("not-a-key-uri"), std::string::npos) << page;
+}
+
 TEST(ProviderOf, RecognisesTheThreeForms) {
   EXPECT_EQ(*ProviderOf("arn:aws:kms:eu-west-1:111122223333:key/abcd"), "aws");
   EXPECT_EQ(*ProviderOf("pkcs11:token=chamber;object=wrap-1"), "pkcs11");

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "common/version.h"
+
 namespace cc::metrics {
 
 std::string Registry::RenderLabels(const Labels& labels) {
@@ -133,6 +135,17 @@ Registry& Global() {
     reg->DescribeHistogram(
         "containment_http_request_duration_seconds", "HTTP request latency, by route and status",
         {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
+    // For the alert rules and dashboard in deploy/ (docs/deploy.md).
+    reg->DescribeGauge("containment_state_refresh_interval_seconds",
+                       "Configured refresh interval (signer_state.refresh_interval_seconds)");
+    reg->DescribeGauge("containment_state_rollback_refused",
+                       "1 while the backend shows a lower revision or another chamber, refused");
+    reg->DescribeGauge("containment_kms_key_healthy",
+                       "1 when the last call with this KMS key succeeded, by key URI");
+    reg->DescribeGauge("containment_chamber_integrity_error",
+                       "1 while the stored state fails authentication on this replica");
+    reg->DescribeGauge("containment_build_info", "Always 1; the version label is the build");
+    reg->Set("containment_build_info", {{"version", kVersion}}, 1);
     return reg;
   }();
   return *r;

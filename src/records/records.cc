@@ -47,6 +47,15 @@ std::map<int, std::string> BinaryMapFrom(const json& j) {
   return m;
 }
 
+// A stored enum name; anything outside the set is a malformed record.
+template <typename E>
+E EnumField(const json& j, const char* field) {
+  auto v = Parse<E>(j.at(field).get<std::string>());
+  if (!v) throw std::invalid_argument(std::string("field ") + field + " has an unknown value");
+  return *v;
+}
+std::string Str(std::string_view v) { return std::string(v); }
+
 std::string Wrap(const char* type, json fields) {
   fields["type"] = type;
   fields["v"] = kRecordVersion;
@@ -103,7 +112,7 @@ std::string CredentialId(uint32_t generation, const std::string& name) {
 // --- MasterKeyMetadata
 std::string Encode(const MasterKeyMetadata& r) {
   return Wrap(kMasterKey, {{"generation", r.generation},
-                           {"mode", r.mode},
+                           {"mode", Str(Name(r.mode))},
                            {"kms_threshold", r.kms_threshold},
                            {"kms_shares", SharesJson(r.kms_shares)},
                            {"kms_secret_check", B64(r.kms_secret_check)},
@@ -116,7 +125,7 @@ Result<MasterKeyMetadata> Decode(const std::string& body) {
     json j = Open(body, kMasterKey);
     MasterKeyMetadata r;
     r.generation = j.at("generation").get<uint32_t>();
-    r.mode = j.at("mode").get<std::string>();
+    r.mode = EnumField<UnsealMode>(j, "mode");
     r.kms_threshold = j.at("kms_threshold").get<int>();
     r.kms_shares = SharesFrom(j.at("kms_shares"));
     r.kms_secret_check = Unb64(j, "kms_secret_check");
@@ -137,7 +146,7 @@ std::string Encode(const QuorumConfig& r) {
   }
   return Wrap(kQuorumConfig, {{"generation", r.generation},
                               {"mk_generation", r.mk_generation},
-                              {"mode", r.mode},
+                              {"mode", Str(Name(r.mode))},
                               {"kms_keys", r.kms_keys},
                               {"kms_threshold", r.kms_threshold},
                               {"operator_threshold", r.operator_threshold},
@@ -152,7 +161,7 @@ Result<QuorumConfig> Decode(const std::string& body) {
     QuorumConfig r;
     r.generation = j.at("generation").get<uint32_t>();
     r.mk_generation = j.at("mk_generation").get<uint32_t>();
-    r.mode = j.at("mode").get<std::string>();
+    r.mode = EnumField<UnsealMode>(j, "mode");
     r.kms_keys = j.at("kms_keys").get<std::vector<std::string>>();
     r.kms_threshold = j.at("kms_threshold").get<int>();
     r.operator_threshold = j.at("operator_threshold").get<int>();
@@ -173,7 +182,7 @@ std::string Encode(const OperatorCredential& r) {
       {{"operator", r.operator_name},
        {"generation", r.generation},
        {"share_index", r.share_index},
-       {"method", r.method},
+       {"method", Str(Name(r.method))},
        {"kdf",
         {{"salt", B64(r.kdf.salt)}, {"opslimit", r.kdf.opslimit}, {"memlimit", r.kdf.memlimit}}},
        {"yubikey_challenge", B64(r.yubikey_challenge)},
@@ -189,7 +198,7 @@ Result<OperatorCredential> Decode(const std::string& body) {
     r.operator_name = j.at("operator").get<std::string>();
     r.generation = j.at("generation").get<uint32_t>();
     r.share_index = j.at("share_index").get<int>();
-    r.method = j.at("method").get<std::string>();
+    r.method = EnumField<CredentialMethod>(j, "method");
     const json& kdf = j.at("kdf");
     r.kdf = {Unb64(kdf, "salt"), kdf.at("opslimit").get<uint64_t>(),
              kdf.at("memlimit").get<uint64_t>()};
@@ -205,7 +214,7 @@ Result<OperatorCredential> Decode(const std::string& body) {
 std::string Encode(const AuthPolicy& r) {
   json rules = json::array();
   for (const auto& rule : r.rules) {
-    rules.push_back({{"effect", rule.effect},
+    rules.push_back({{"effect", Str(Name(rule.effect))},
                      {"scopes", rule.scopes},
                      {"keys", rule.keys},
                      {"operations", rule.operations}});
@@ -219,7 +228,7 @@ Result<AuthPolicy> Decode(const std::string& body) {
     AuthPolicy r;
     r.name = j.at("name").get<std::string>();
     for (const auto& rule : j.at("rules")) {
-      r.rules.push_back({rule.at("effect").get<std::string>(),
+      r.rules.push_back({EnumField<RuleEffect>(rule, "effect"),
                          rule.at("scopes").get<std::vector<std::string>>(),
                          rule.at("keys").get<std::vector<std::string>>(),
                          rule.at("operations").get<std::vector<std::string>>()});

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "records/enums.h"
 #include "state/state_store.h"
 
 namespace cc::records {
@@ -42,7 +43,7 @@ struct KmsShare {
 // that wraps every operator credential and unseal progress.
 struct MasterKeyMetadata {
   uint32_t generation = 1;
-  std::string mode;  // "kms_only" | "quorum"
+  UnsealMode mode = UnsealMode::kKmsOnly;
   int kms_threshold = 0;
   std::vector<KmsShare> kms_shares;
   std::string kms_secret_check;  // check value of the secret the KMS shares rebuild
@@ -62,7 +63,7 @@ struct OperatorEntry {
 struct QuorumConfig {
   uint32_t generation = 1;
   uint32_t mk_generation = 1;
-  std::string mode;  // "kms_only" | "quorum"
+  UnsealMode mode = UnsealMode::kKmsOnly;
   std::vector<std::string> kms_keys;
   int kms_threshold = 0;
   int operator_threshold = 0;
@@ -87,7 +88,7 @@ struct OperatorCredential {
   std::string operator_name;
   uint32_t generation = 1;
   int share_index = 0;
-  std::string method;             // "pending" | "passphrase" | "yubikey"
+  CredentialMethod method = CredentialMethod::kPending;
   KdfParams kdf;                  // passphrase
   std::string yubikey_challenge;  // yubikey
   int yubikey_slot = 2;
@@ -96,7 +97,7 @@ struct OperatorCredential {
 };
 
 struct PolicyRule {
-  std::string effect;  // "allow" | "deny"
+  RuleEffect effect = RuleEffect::kAllow;
   std::vector<std::string> scopes, keys, operations;
 };
 

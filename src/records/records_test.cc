@@ -9,7 +9,7 @@ namespace {
 
 TEST(Records, EveryKindRoundTrips) {
   MasterKeyMetadata mk{
-      2,         "quorum",
+      2,         UnsealMode::kQuorum,
       2,         {{1, "local:a", std::string("\x00\x01\xff", 3)}, {2, "local:b", "ct"}},
       "kcheck",  "mcheck",
       1700000000};
@@ -18,9 +18,10 @@ TEST(Records, EveryKindRoundTrips) {
   EXPECT_EQ(mk2->generation, 2u);
   EXPECT_EQ(mk2->kms_shares[0].ciphertext, std::string("\x00\x01\xff", 3));
   EXPECT_EQ(mk2->mk_check, "mcheck");
+  EXPECT_EQ(mk2->mode, UnsealMode::kQuorum);
 
   QuorumConfig qc;
-  qc.mode = "quorum";
+  qc.mode = UnsealMode::kQuorum;
   qc.kms_keys = {"local:a", "local:b"};
   qc.kms_threshold = 2;
   qc.operator_threshold = 2;
@@ -31,13 +32,15 @@ TEST(Records, EveryKindRoundTrips) {
   EXPECT_FALSE(qc2->AllRegistered());
   EXPECT_EQ(qc2->Find("alice")->share_index, 1);
 
-  OperatorCredential oc{"alice", 1, 1, "passphrase", {"salt", 3, 1 << 20}, "", 2, "wrapped", 5};
+  OperatorCredential oc{"alice", 1, 1, CredentialMethod::kPassphrase, {"salt", 3, 1 << 20}, "", 2, "wrapped", 5};
   auto oc2 = Decode<OperatorCredential>(Encode(oc));
   ASSERT_TRUE(oc2.ok());
   EXPECT_EQ(oc2->kdf.memlimit, 1u << 20);
+  EXPECT_EQ(oc2->method, CredentialMethod::kPassphrase);
 
-  AuthPolicy ap{"ops", {{"deny", {"sign"}, {"0xabc"}, {"BLOCK_V2"}}}, 9};
+  AuthPolicy ap{"ops", {{RuleEffect::kDeny, {"sign"}, {"0xabc"}, {"BLOCK_V2"}}}, 9};
   EXPECT_EQ(Decode<AuthPolicy>(Encode(ap))->rules[0].keys[0], "0xabc");
+  EXPECT_EQ(Decode<AuthPolicy>(Encode(ap))->rules[0].effect, RuleEffect::kDeny);
 
   AuthToken at{"id1", "client", "h", {"ops"}, 123, 9};
   EXPECT_EQ(*Decode<AuthToken>(Encode(at))->expires_at, 123);
@@ -95,6 +98,25 @@ TEST(Records, LoadNamesTheRecord) {
   auto r = Load<SealEpoch>(snap, {kSealEpoch, "current"});
   EXPECT_NE(r.status().message().find("seal_epoch/current"), std::string::npos);
   EXPECT_EQ(Load<SealEpoch>(snap, {kSealEpoch, "other"}).status().code(), ErrorCode::kNotFound);
+}
+
+// Each closed set has one name per value, and a stored name outside the set
+// is a malformed record (never a default).
+TEST(Records, EnumNamesRoundTripAndUnknownNamesAreCorruption) {
+  for (auto m : {UnsealMode::kKmsOnly, UnsealMode::kQuorum})
+    EXPECT_EQ(Parse<UnsealMode>(Name(m)), m);
+  for (auto m : {CredentialMethod::kPending, CredentialMethod::kPassphrase,
+                 CredentialMethod::kYubiKey})
+    EXPECT_EQ(Parse<CredentialMethod>(Name(m)), m);
+  for (auto e : {RuleEffect::kAllow, RuleEffect::kDeny}) EXPECT_EQ(Parse<RuleEffect>(Name(e)), e);
+  EXPECT_FALSE(Parse<UnsealMode>("tee").has_value());
+  EXPECT_FALSE(Parse<RuleEffect>("Allow").has_value());
+  QuorumConfig qc;
+  std::string body = Encode(qc);
+  body.replace(body.find("\"kms_only\""), 10, "\"kmsonly\"");
+  auto bad = Decode<QuorumConfig>(body);
+  EXPECT_EQ(bad.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(bad.status().message().find("mode"), std::string::npos) << bad.status().message();
 }
 
 }  // namespace

@@ -1,39 +1,23 @@
-// The chamber: this replica's seal state machine (SPEC 3) and the ceremonies
-// that drive it (init, register, unseal, seal, resume, root token). Every
-// replica computes its own state from the state backend (delivered by the
-// refresh loop) plus what it holds in memory; changes are atomic commits
-// conditioned on the head revision, so replicas never race each other into
-// an inconsistent state.
+// The chamber: this replica's seal state machine (SPEC 3), coordinating the
+// pieces that do the work. Every replica computes its own state from the
+// state backend (delivered by the refresh loop) plus what its KeyHolder
+// holds; ceremonies (ceremony.h) change the backend through the
+// StateWriter; what differs by unseal mode sits behind UnsealMethod.
+//
+//   refresh loop -> SnapshotView -> Reconcile (worker) -> state, KeyHolder
+//   API request  -> ceremony over a VerifiedSnapshot -> StateWriter commit
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
-#include <functional>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <optional>
 #include <thread>
 
-#include "api/chamber_view.h"
-#include "common/clock.h"
-#include "crypto/secret.h"
-#include "kms/kms.h"
-#include "metrics/metrics.h"
-#include "records/records.h"
-#include "seal/keys.h"
-#include "seal/seal_state.h"
-#include "state/refresher.h"
+#include "seal/ceremony.h"
+#include "seal/setup_token.h"
+#include "seal/unseal_method.h"
 
 namespace cc::seal {
 
-struct ChamberOptions {
-  int refresh_interval_seconds = 1;
-  int unseal_timeout_minutes = 30;
-  state::StoreInfo store;  // for the status document
-};
-
-class Chamber final : public api::ChamberView {
+class Chamber final : public ChamberService, private ChamberEvents {
  public:
   Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock, ChamberOptions options,
           metrics::Registry* metrics = nullptr);
@@ -46,114 +30,70 @@ class Chamber final : public api::ChamberView {
   // Wipes every secret from memory.
   void Stop();
 
-  // api::ChamberView
+  // ChamberService
   SealState State() const override;
-  nlohmann::json Status() const override;
-  Result<nlohmann::json> Init(const std::string& setup_token,
-                              const nlohmann::json& request) override;
-  Result<nlohmann::json> Register(const std::string& registration_token,
-                                  const nlohmann::json& request) override;
-  Result<nlohmann::json> Challenge(const std::string& operator_name) override;
-  Result<nlohmann::json> Unseal(const nlohmann::json& request) override;
-  Result<nlohmann::json> Resume(bool authorized, const nlohmann::json& request) override;
-  Result<nlohmann::json> Seal(const nlohmann::json& request) override;
-  Result<nlohmann::json> RootToken(const nlohmann::json& request) override;
+  StatusReport Status() const override;
+  Result<InitResult> Init(const std::string& setup_token, const InitRequest& request) override;
+  Result<RegisterResult> Register(const RegisterRequest& request) override;
+  Result<ChallengeResult> Challenge(const std::string& operator_name) override;
+  Result<UnsealResult> Unseal(const UnsealRequest& request) override;
+  Result<ResumeResult> Resume(const ResumeRequest& request) override;
+  Result<SealResult> Seal(const SealRequest& request) override;
+  Result<RootTokenResult> RootToken(const RootTokenRequest& request) override;
   std::optional<std::vector<std::string>> RuntimeTokenScopes(
       const std::string& token) const override;
 
-  // Runs one reconcile pass now (tests; the worker does this on its own).
-  void ReconcileNow();
+  // One full reconcile pass now (tests; the worker does this on its own).
+  void ReconcileNow() EXCLUDES(reconcile_mu_);
 
  private:
-  // What a snapshot says, decoded once.
-  struct View {
-    std::shared_ptr<const state::Snapshot> snap;
-    std::optional<records::QuorumConfig> config;
-    std::optional<records::MasterKeyMetadata> meta;
-    records::SealEpoch epoch;
-    std::string error;  // a record that would not decode
-  };
-  struct KeyFailure {
-    std::string key_uri;
-    std::string error;
-  };
+  // ChamberEvents
+  void IntegrityFailed(const cc::Status& why) override EXCLUDES(mu_);
+  void Committed() override EXCLUDES(reconcile_mu_);
+  void UnsealProblem(const std::string& message) override EXCLUDES(mu_);
 
-  View Decode(std::shared_ptr<const state::Snapshot> snap) const;
-  void Reconcile(const View& v);  // requires ceremony_mu_
-  void EnsureSetupToken();
-  void UpdateStateLocked(const View& v);
-  void Publish();
-
-  // Decrypts the KMS shares of `meta` in parallel and rebuilds the KMS-layer
-  // secret; records which keys failed and why.
-  Result<crypto::SecretBytes> OpenKmsLayer(const View& v);
-  // The KMS-layer secret for ceremonies: held (quorum) or opened now.
-  Result<crypto::SecretBytes> KmsLayerSecret(const View& v);
-  cc::Status VerifyManifest(const View& v, const crypto::SecretBytes& layer_secret) const;
-  // Commits `mutations` plus a fresh manifest, conditioned on v's revision.
-  Result<uint64_t> CommitWithManifest(const View& v, const crypto::SecretBytes& layer_secret,
-                                      std::vector<state::Mutation> mutations);
-  void TryCollectQuorum(const View& v);
-  void CleanupProgress(const View& v);
-  // Opens the operator's share with the secret in `secret`; counts wrong
-  // secrets and refuses (429) while the operator is locked out.
-  Result<crypto::SecretBytes> OpenOperatorShare(const View& v,
-                                                const records::OperatorCredential& cred,
-                                                const nlohmann::json& secret,
-                                                const LayerKeys& keys);
-  std::vector<records::UnsealProgress> LiveProgress(const View& v) const;
-  void WipeMasterKeyLocked(const std::string& why);
-  Result<nlohmann::json> IssueManagementToken(const View& v,
-                                              const crypto::SecretBytes& layer_secret,
-                                              std::vector<state::Mutation> extra,
-                                              const std::string& why);
-  void WorkerLoop();
-  // Runs a ceremony on an initialized chamber against fresh state, under
-  // ceremony_mu_, retrying when it lost a commit race to another replica.
-  Result<nlohmann::json> Ceremony(const nlohmann::json& request,
-                                  const std::function<Result<nlohmann::json>(const View&)>& once);
-  // A new management token and its record (keyed hash under MK).
-  std::pair<std::string, records::AuthToken> NewManagementToken(
-      const crypto::SecretBytes& master_key) const;
-  static constexpr char kCommitRace[] = "another replica changed the chamber at the same time";
+  // Brings what this replica holds in line with the backend; never calls
+  // KMS. Without `may_commit` it writes nothing either (a ceremony's tail).
+  void Reconcile(bool may_commit) REQUIRES(reconcile_mu_);
+  // The view to open the KMS layer for now, if any (the worker opens it
+  // with no lock held, then hands the result to KmsLayerOpened).
+  ViewPtr KmsLayerWanted() REQUIRES(reconcile_mu_);
+  void KmsLayerOpened(const ViewPtr& view, Result<crypto::SecretBytes> opened)
+      REQUIRES(reconcile_mu_);
+  void UpdateState(const ViewPtr& view) EXCLUDES(mu_);
+  std::string Hint(SealState s, const SnapshotView& view) const REQUIRES(mu_);
+  void WorkerLoop() EXCLUDES(worker_mu_);
 
   state::Refresher& refresher_;
-  kms::KmsRouter& kms_;
   Clock& clock_;
-  ChamberOptions options_;
+  const ChamberOptions options_;
   metrics::Registry* metrics_;
+  StateWriter writer_;
+  KeyHolder keys_;
+  KmsLayer kms_layer_;
+  OperatorThrottle throttle_;
+  SetupToken setup_token_;
+  CeremonyContext ctx_;
 
-  // Serializes ceremonies and reconcile passes on this replica.
-  mutable std::mutex ceremony_mu_;
+  // One reconcile pass at a time (the worker's, or a ceremony's tail). Never
+  // held across a KMS call.
+  Mutex reconcile_mu_;
+  std::chrono::steady_clock::time_point next_kms_attempt_ GUARDED_BY(reconcile_mu_){};
+  int kms_attempts_failed_ GUARDED_BY(reconcile_mu_) = 0;
 
-  // Guarded by mu_: what this replica holds in memory.
-  mutable std::mutex mu_;
-  std::optional<crypto::SecretBytes> master_key_;
-  std::optional<crypto::SecretBytes> layer_secret_;  // quorum mode only: the outer key
-  uint64_t unsealed_epoch_ = 0;
-  SealState state_ = SealState::kUninitialized;
-  bool state_published_ = false;  // metrics reflect state_
-  std::string setup_token_hash_;
-  std::vector<KeyFailure> kms_failures_;
-  std::vector<uint8_t> bad_shares_;
-  std::string integrity_error_;
-  std::string last_unseal_error_;
-  std::shared_ptr<const state::Snapshot> view_snap_;  // the snapshot state_ was computed from
-  std::optional<int64_t> quorum_reached_at_;
-  // Wrong operator secrets per operator on this replica: after a few, the
-  // operator is locked out for a doubling time (online guessing).
-  struct SecretFailures {
-    int count = 0;
-    std::chrono::steady_clock::time_point locked_until{};
-  };
-  std::map<std::string, SecretFailures> secret_failures_;
-  std::chrono::steady_clock::time_point next_kms_attempt_{};
-  int kms_attempts_failed_ = 0;
+  // What status reports.
+  mutable Mutex mu_;
+  SealState state_ GUARDED_BY(mu_) = SealState::kUninitialized;
+  bool state_known_ GUARDED_BY(mu_) = false;
+  uint64_t state_revision_ GUARDED_BY(mu_) = 0;
+  std::string integrity_error_ GUARDED_BY(mu_);
+  std::string last_unseal_error_ GUARDED_BY(mu_);
+  std::string hint_ GUARDED_BY(mu_);
 
-  std::mutex worker_mu_;
-  std::condition_variable worker_cv_;
-  bool worker_wake_ = false;
-  bool stopping_ = false;
+  Mutex worker_mu_;
+  std::condition_variable_any worker_cv_;
+  bool worker_wake_ GUARDED_BY(worker_mu_) = false;
+  bool stopping_ GUARDED_BY(worker_mu_) = false;
   std::thread worker_;
 };
 

@@ -23,6 +23,13 @@ crypto::Binding BindingFor(const std::string& chamber_id, const state::RecordKey
   return {chamber_id, key.kind, key.id, field};
 }
 
+crypto::Binding ProgressBinding(const std::string& chamber_id, const std::string& operator_name,
+                                uint64_t seal_epoch, uint32_t generation, int64_t expires_at) {
+  return {chamber_id, records::kUnsealProgress, operator_name,
+          "share|epoch=" + std::to_string(seal_epoch) + "|generation=" +
+              std::to_string(generation) + "|expires=" + std::to_string(expires_at)};
+}
+
 kms::EncryptionContext KmsContext(const std::string& chamber_id, const state::RecordKey& key,
                                   const std::string& field) {
   return {{"chamber", chamber_id}, {"record", key.ToString()}, {"field", field}};

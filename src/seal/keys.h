@@ -39,6 +39,12 @@ crypto::SecretBytes TokenHashKey(const crypto::SecretBytes& master_key);
 // Where a wrapped value lives, for AEAD bindings and KMS encryption contexts.
 crypto::Binding BindingFor(const std::string& chamber_id, const state::RecordKey& key,
                            const std::string& field);
+// Unseal progress is bound to its row and to the epoch, generation and
+// expiry stored beside it: a row copied back later, or edited to look
+// current, no longer opens.
+crypto::Binding ProgressBinding(const std::string& chamber_id, const std::string& operator_name,
+                                uint64_t seal_epoch, uint32_t generation, int64_t expires_at);
+
 kms::EncryptionContext KmsContext(const std::string& chamber_id, const state::RecordKey& key,
                                   const std::string& field);
 

@@ -1,5 +1,7 @@
 #include "state/dynamodb_store.h"
 
+#include <charconv>
+
 #include <thread>
 
 #include "common/encoding.h"
@@ -32,13 +34,22 @@ json RecordKeyJson(const RecordKey& k) {
   return {{"pk", S(kPartition)}, {"sk", S(kRecordPrefix + k.kind + "#" + k.id)}};
 }
 
+// Item attributes come from the table, which anyone with write access can
+// fill: a missing, mistyped or out-of-range value reads as "" / -1 (and the
+// callers report it as corruption), never as an exception.
 std::string Str(const json& item, const char* name) {
-  if (!item.contains(name) || !item[name].contains("S")) return "";
-  return item[name]["S"].get<std::string>();
+  if (!item.is_object() || !item.contains(name) || !item[name].is_object()) return "";
+  auto it = item[name].find("S");
+  return it != item[name].end() && it->is_string() ? it->get<std::string>() : "";
 }
 int64_t Num(const json& item, const char* name) {
-  if (!item.contains(name) || !item[name].contains("N")) return -1;
-  return std::stoll(item[name]["N"].get<std::string>());
+  if (!item.is_object() || !item.contains(name) || !item[name].is_object()) return -1;
+  auto it = item[name].find("N");
+  if (it == item[name].end() || !it->is_string()) return -1;
+  const std::string& text = it->get_ref<const std::string&>();
+  int64_t v = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() && v >= 0 ? v : -1;
 }
 
 // A record item (sk "r#<kind>#<id>", revision, body) back into a Record;
@@ -48,8 +59,11 @@ std::optional<Record> RecordFromItem(const json& item) {
   if (sk.rfind(kRecordPrefix, 0) != 0 || !item.contains("body")) return std::nullopt;
   std::string rest = sk.substr(sizeof(kRecordPrefix) - 1);
   auto hash = rest.find('#');
-  auto body = Base64Decode(item["body"].value("B", ""));
-  if (hash == std::string::npos || !body) return std::nullopt;
+  const json& b = item["body"];
+  auto body = b.is_object() && b.contains("B") && b["B"].is_string()
+                  ? Base64Decode(b["B"].get<std::string>())
+                  : std::nullopt;
+  if (hash == std::string::npos || !body || Num(item, "revision") < 0) return std::nullopt;
   return Record{{rest.substr(0, hash), rest.substr(hash + 1)},
                 static_cast<uint64_t>(Num(item, "revision")),
                 std::move(*body)};
@@ -88,6 +102,10 @@ Result<std::optional<HeadRecord>> DynamoDbStore::GetHead() {
   const json& item = r["Item"];
   if (Str(item, "marker") != kMarker)
     return NotOurs("its head item has no Containment Chamber marker");
+  if (Num(item, "schema_version") < 0 || Num(item, "created_at") < 0 ||
+      Num(item, "revision") < 0 || Num(item, "schema_version") > 1'000'000) {
+    return Status::Corruption("table '" + table_ + "': the head item has a malformed number");
+  }
   HeadRecord h{Str(item, "chamber_id"), static_cast<int>(Num(item, "schema_version")),
                Num(item, "created_at"), static_cast<uint64_t>(Num(item, "revision"))};
   if (h.schema_version > kSchemaVersion) {
@@ -175,6 +193,7 @@ Result<Snapshot> DynamoDbStore::LoadSnapshot() {
       for (const json& item : page.value("Items", json::array())) {
         std::string sk = Str(item, "sk");
         if (sk == kHeadSort) {
+          if (Num(item, "revision") < 0) bad = true;
           head_in_query = static_cast<uint64_t>(Num(item, "revision"));
           continue;
         }

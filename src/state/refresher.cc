@@ -171,6 +171,10 @@ void Refresher::PublishMetrics() {
   RefreshStatus s = Health();
   metrics_->Set("containment_state_revision", static_cast<double>(s.revision));
   metrics_->Set("containment_state_refresh_age_seconds", s.last_refresh_age_seconds);
+  metrics_->Set("containment_state_refresh_interval_seconds", options_.interval_seconds);
+  // Stays set while every poll is refused; an error poll keeps the last verdict.
+  bool refusing = s.rollback_seen.has_value() || !s.foreign_chamber_seen.empty();
+  metrics_->Set("containment_state_rollback_refused", refusing ? 1 : 0);
   for (const auto& [op, n] : store_.Stats().requests) {
     metrics_->Set("containment_state_backend_requests_total", {{"op", op}}, static_cast<double>(n));
   }

@@ -76,6 +76,36 @@ TEST_F(RefresherTest, RefusesToGoBackToALowerRevision) {
   EXPECT_EQ(*refresher_.Health().rollback_seen, 0u);
 }
 
+TEST_F(RefresherTest, RollbackRefusedGaugeIsSetOnlyWhileRefusing) {
+  metrics::Registry registry;
+  Refresher watched(store_, clock_, RefreshOptions{5, std::chrono::milliseconds(8000)}, &registry);
+  ASSERT_TRUE(watched.Initialize().ok());
+  EXPECT_EQ(registry.Value("containment_state_rollback_refused"), 0);
+  EXPECT_EQ(registry.Value("containment_state_refresh_interval_seconds"), 5);
+  auto old = store_.LoadSnapshot();
+  WriteOther("ops", "v1");
+  ASSERT_EQ(watched.RefreshOnce(), Refresher::Outcome::kLoaded);
+  Snapshot newer = *store_.LoadSnapshot();
+  table_->Restore(*old);
+  ASSERT_EQ(watched.RefreshOnce(), Refresher::Outcome::kRefused);
+  EXPECT_EQ(registry.Value("containment_state_rollback_refused"), 1);
+  // An outage does not clear it: nothing says the backend was fixed.
+  table_->SetFailure(Status::Unavailable("injected outage"));
+  ASSERT_EQ(watched.RefreshOnce(), Refresher::Outcome::kError);
+  EXPECT_EQ(registry.Value("containment_state_rollback_refused"), 1);
+  table_->SetFailure(Status::Ok());
+  table_->Restore(newer);  // the right table is back
+  ASSERT_EQ(watched.RefreshOnce(), Refresher::Outcome::kUnchanged);
+  EXPECT_EQ(registry.Value("containment_state_rollback_refused"), 0);
+  // Another chamber's table is refused the same way.
+  Snapshot other;
+  other.head.chamber_id = "another-chamber";
+  other.head.revision = 50;
+  table_->Restore(other);
+  ASSERT_EQ(watched.RefreshOnce(), Refresher::Outcome::kRefused);
+  EXPECT_EQ(registry.Value("containment_state_rollback_refused"), 1);
+}
+
 TEST_F(RefresherTest, RefusesAnotherChambersTable) {
   Snapshot other;
   other.head.chamber_id = "another-chamber";

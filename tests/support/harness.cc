@@ -107,8 +107,8 @@ ChildProcess::ChildProcess(const std::string& binary, std::vector<std::string> a
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
-                             std::string log_path)
-    : ChildProcess(CC_BINARY, std::move(args), std::move(env), std::move(log_path)) {}
+                             std::string log_path, const std::string& binary)
+    : ChildProcess(binary, std::move(args), std::move(env), std::move(log_path)) {}
 
 int ChildProcess::pid() const { return pid_; }
 

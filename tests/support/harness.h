@@ -71,7 +71,7 @@ class ChildProcess {
 class ServerProcess : public ChildProcess {
  public:
   ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
-                std::string log_path);
+                std::string log_path, const std::string& binary = CC_BINARY);
 };
 
 net::HttpResponse Get(const std::string& url, const net::Headers& headers = {});

@@ -37,7 +37,7 @@ Replica::~Replica() = default;
 
 void Replica::Spawn() {
   process_ = std::make_unique<ServerProcess>(std::vector<std::string>{"server", "-c", config_path_},
-                                             env_, dir_.File(name_ + ".log"));
+                                             env_, dir_.File(name_ + ".log"), binary_);
 }
 
 bool Replica::StartAndWait() {

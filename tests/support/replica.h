@@ -31,6 +31,8 @@ class Replica {
   void Spawn();  // starts the process without waiting for it
   int Stop(int signal_number = 15);
   void Kill() { Stop(9); }
+  // Runs another build of the server (e.g. CC_TESTHOOKS_BINARY) from the next start.
+  void set_binary(std::string binary) { binary_ = std::move(binary); }
 
   std::string Url(const std::string& path = "") const;
   std::string MetricsUrl() const;
@@ -53,6 +55,7 @@ class Replica {
   std::string config_path_;
   int http_port_ = 0;
   int metrics_port_ = 0;
+  std::string binary_ = CC_BINARY;
   std::unique_ptr<ServerProcess> process_;
 };
 

@@ -13,6 +13,16 @@ Control (tests only, unauthenticated): POST /__control with JSON such as
 {"throttle_next": 2}, {"fail_next": 1}, {"disable": ARN}, {"enable": ARN},
 {"deny": ARN}, {"allow": ARN}, {"pending_deletion": ARN}, {"down": true};
 GET /__stats returns request counts.
+
+Nitro Recipient flow (tests/tools/kms_recipient.py): Decrypt with
+{"Recipient": {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256",
+"AttestationDocument": b64}} verifies the document (COSE_Sign1 ES384, chain to
+the test root from --attestation-root or {"attestation_root": PEM}) and answers
+CiphertextForRecipient, a CMS EnvelopedData to the document's public key, with
+no Plaintext. {"recipient_policy": {"ImageSha384": hex, "PCR8": hex, ...}}
+simulates key-policy conditions kms:RecipientAttestation:*; a document whose
+PCRs differ is refused with AccessDeniedException. {"recipient_policy": null}
+clears them.
 """
 import argparse
 import base64
@@ -30,6 +40,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from botocore_clock import signing_at
+import kms_recipient
 
 MAGIC = b"KMSD"
 
@@ -45,7 +56,11 @@ class State:
         self.throttle_next = 0
         self.fail_next = 0
         self.down = False
-        self.stats = {"requests": 0, "bad_signatures": 0, "throttled": 0, "by_op": {}}
+        self.stats = {"requests": 0, "bad_signatures": 0, "throttled": 0, "by_op": {},
+                      "recipient_decrypts": 0}
+        self.attestation_root = None  # PEM of the test attestation root
+        self.recipient_policy = None  # {"ImageSha384"|"PCR<n>": hex}
+        self.recipient_leak_plaintext = False
 
 
 def canonical_context(ctx):
@@ -167,6 +182,12 @@ class Handler(BaseHTTPRequestHandler):
                     state.denied.add(cmd["deny"])
                 if cmd.get("allow"):
                     state.denied.discard(cmd["allow"])
+                if "attestation_root" in cmd:
+                    state.attestation_root = cmd["attestation_root"]
+                if "recipient_policy" in cmd:
+                    state.recipient_policy = cmd["recipient_policy"]
+                if "recipient_leak_plaintext" in cmd:  # misbehave: Plaintext beside CiphertextForRecipient
+                    state.recipient_leak_plaintext = bool(cmd["recipient_leak_plaintext"])
             return self.reply(200, {"ok": True})
 
         target = self.headers.get("X-Amz-Target", "")
@@ -248,9 +269,25 @@ class Handler(BaseHTTPRequestHandler):
                               "The key ID in the request does not identify a CMK that can perform this operation.")
         if not self.check_key(state, arn, "Decrypt"):
             return
+        recipient = None
+        if "Recipient" in req:
+            with state.lock:
+                root, policy = state.attestation_root, state.recipient_policy
+            recipient, problem = kms_recipient.check_recipient(req["Recipient"], root, policy)
+            if problem:
+                return self.error(400, problem[0], problem[1])
         plaintext = open_blob(state.secrets[arn], arn, req.get("EncryptionContext"), nonce, ct, tag)
         if plaintext is None:
             return self.error(400, "InvalidCiphertextException", "")
+        if recipient is not None:
+            with state.lock:
+                state.stats["recipient_decrypts"] += 1
+            envelope = kms_recipient.envelop(recipient, plaintext)
+            answer = {"KeyId": arn, "CiphertextForRecipient": base64.b64encode(envelope).decode(),
+                      "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+            if state.recipient_leak_plaintext:
+                answer["Plaintext"] = base64.b64encode(plaintext).decode()
+            return self.reply(200, answer)
         self.reply(200, {"KeyId": arn, "Plaintext": base64.b64encode(plaintext).decode(),
                          "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})
 
@@ -267,10 +304,14 @@ def main():
     ap.add_argument("--access-key", required=True)
     ap.add_argument("--secret-key", required=True)
     ap.add_argument("--key", action="append", default=[], help="a key ARN this double knows")
+    ap.add_argument("--attestation-root", help="PEM file of the test attestation root (Recipient flow)")
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.state = State(args.key, args.access_key, args.secret_key)
+    if args.attestation_root:
+        with open(args.attestation_root) as f:
+            server.state.attestation_root = f.read()
     print("READY %d" % server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -1,0 +1,97 @@
+#include "seal/state_writer.h"
+
+#include "crypto/hmac.h"
+
+namespace cc::seal {
+
+using records::kManifest;
+
+namespace {
+
+std::map<state::RecordKey, std::string> Bodies(const state::Snapshot& s) {
+  std::map<state::RecordKey, std::string> bodies;
+  for (const auto& [k, r] : s.records) bodies[k] = r.body;
+  return bodies;
+}
+
+}  // namespace
+
+Result<VerifiedSnapshot> StateWriter::Verify(std::shared_ptr<const SnapshotView> view,
+                                             LayerKeys keys) {
+  const state::Snapshot& snap = view->snapshot();
+  // The MAC key's own MAC identifies it without keeping a second copy.
+  const std::string key_id = crypto::HmacSha256(keys.manifest_mac.view(), "key-id");
+  {
+    MutexLock l(mu_);
+    if (verified_ == view->snapshot_ptr() && verified_mac_key_ == key_id) {
+      return VerifiedSnapshot(std::move(view), std::make_shared<const LayerKeys>(std::move(keys)));
+    }
+  }
+  auto m = records::Load<records::Manifest>(snap, {kManifest, "current"});
+  if (!m.ok()) return Status::Corruption("state integrity: " + m.status().message());
+  std::string mac =
+      ManifestMac(keys.manifest_mac, snap.head.chamber_id, m->revision, Bodies(snap));
+  if (!crypto::ConstantTimeEquals(mac, m->mac)) {
+    return Status::Corruption(
+        "state integrity: the records do not match the manifest (a record was altered, added, "
+        "removed or copied from elsewhere)");
+  }
+  if (m->revision != snap.head.revision) {
+    return Status::Corruption("state integrity: the manifest is for revision " +
+                              std::to_string(m->revision) + " but the head is at " +
+                              std::to_string(snap.head.revision) + " (older state replayed?)");
+  }
+  {
+    MutexLock l(mu_);
+    verified_ = view->snapshot_ptr();
+    verified_mac_key_ = key_id;
+  }
+  return VerifiedSnapshot(std::move(view), std::make_shared<const LayerKeys>(std::move(keys)));
+}
+
+Result<uint64_t> StateWriter::Commit(const VerifiedSnapshot& base,
+                                     std::vector<state::Mutation> mutations) {
+  return CommitWithManifest(base.view().snapshot(), base.keys(), std::move(mutations));
+}
+
+Result<uint64_t> StateWriter::CommitFirst(const SnapshotView& empty, const LayerKeys& keys,
+                                          std::vector<state::Mutation> mutations) {
+  if (empty.shape() != SnapshotView::Shape::kEmpty || !empty.snapshot().records.empty()) {
+    return Status::Conflict("the chamber is already initialized (the state backend holds records)");
+  }
+  return CommitWithManifest(empty.snapshot(), keys, std::move(mutations));
+}
+
+Result<uint64_t> StateWriter::CommitWithManifest(const state::Snapshot& base,
+                                                 const LayerKeys& keys,
+                                                 std::vector<state::Mutation> mutations) {
+  std::map<state::RecordKey, std::string> bodies = Bodies(base);
+  for (const auto& m : mutations) {
+    if (m.body) {
+      bodies[m.key] = *m.body;
+    } else {
+      bodies.erase(m.key);
+    }
+  }
+  const uint64_t rev = base.head.revision + 1;
+  records::Manifest manifest{rev,
+                             ManifestMac(keys.manifest_mac, base.head.chamber_id, rev, bodies)};
+  mutations.push_back(state::Mutation::Put({kManifest, "current"}, records::Encode(manifest)));
+  auto r = refresher_.Commit({base.head.revision, std::move(mutations)});
+  if (!r.ok() && r.status().code() == ErrorCode::kConflict) {
+    return Status::Aborted("another replica changed the chamber at the same time (" +
+                           r.status().message() + ")");
+  }
+  return r;
+}
+
+std::shared_ptr<const SnapshotView> StateWriter::Fresh() {
+  refresher_.RefreshOnce();
+  return Current();
+}
+
+std::shared_ptr<const SnapshotView> StateWriter::Current() const {
+  return SnapshotView::Of(refresher_.Current());
+}
+
+}  // namespace cc::seal
