@@ -215,6 +215,57 @@ TEST_F(ConfigTest, BadValuesNameTheirKey) {
   }
 }
 
+TEST_F(ConfigTest, HttpFrontEndDefaultsAndOverrides) {
+  auto d = Load(LoadOptions{});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->http.io_threads, 0);  // one per core
+  EXPECT_EQ(d->http.max_connections, 4096);
+  EXPECT_EQ(d->http.header_timeout_seconds, 10);
+  EXPECT_EQ(d->http.max_header_bytes, 16384);
+  EXPECT_EQ(d->http.max_headers, 100);
+  EXPECT_FALSE(d->http.allow_plaintext_ceremonies);
+  auto c = LoadYaml(
+      "server: { io_threads: 3, max_connections: 100, header_timeout_seconds: 2, "
+      "max_header_bytes: 4096, max_headers: 20, allow_plaintext_ceremonies: true }\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.io_threads, 3);
+  EXPECT_EQ(c->http.max_connections, 100);
+  EXPECT_EQ(c->http.header_timeout_seconds, 2);
+  EXPECT_EQ(c->http.max_header_bytes, 4096);
+  EXPECT_EQ(c->http.max_headers, 20);
+  EXPECT_TRUE(c->http.allow_plaintext_ceremonies);
+  auto bad = LoadYaml("server: { allow_plaintext_ceremonies: yes please }\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "server.allow_plaintext_ceremonies: expected true or false, got 'yes please'");
+}
+
+TEST_F(ConfigTest, PortZeroMeansAFreePortAndNeverCollides) {
+  auto c = LoadYaml(
+      "server: { listen_port: 0 }\nmetrics: { listen_port: 0 }\n"
+      "tls: { mode: file, listen_port: 0, file: { cert_path: c, key_path: k } }\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.listen_port, 0);
+  EXPECT_EQ(c->metrics.listen_port, 0);
+  EXPECT_EQ(c->tls.listen_port, 0);
+}
+
+TEST_F(ConfigTest, ListenersNeedTheirOwnPorts) {
+  auto m = LoadYaml("server: { listen_port: 9100 }\nmetrics: { listen_port: 9100 }\n");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(),
+            "metrics.listen_port: 9100 is also server.listen_port; each listener needs its own "
+            "port");
+  auto t = LoadYaml(
+      "server: { listen_port: 9100 }\n"
+      "tls: { mode: file, listen_port: 9100, file: { cert_path: c, key_path: k } }\n");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(),
+            "tls.listen_port: 9100 is also server.listen_port; each listener needs its own port");
+  // The TLS port does not matter while TLS is disabled.
+  EXPECT_TRUE(LoadYaml("server: { listen_port: 9443 }\n").ok());
+}
+
 TEST_F(ConfigTest, MalformedYamlGivesLine) {
   auto c = LoadYaml("server:\n  listen_port: [1\n");
   ASSERT_FALSE(c.ok());
