@@ -6,7 +6,6 @@
 #include <map>
 #include <memory>
 
-#include "api/chamber_json.h"
 #include "api/server.h"
 #include "auth/authorizer.h"
 #include "cli/commands.h"
@@ -94,8 +93,12 @@ int RunServer(const ServerArgs& args) {
   chamber.SetAuthorizer(&authorizer);
   chamber.Start();
 
-  api::ChamberJson chamber_api(chamber);
-  api::ApiServer server(config, chamber_api, authorizer, registry);
+  if (!authorizer.Enforced()) {
+    log::Warn("auth",
+              "no auth policy exists (static or runtime): signing and public keys are open to "
+              "anyone who can reach this port until one is created (docs/auth.md)");
+  }
+  api::ApiServer server(config, chamber, authorizer, registry);
   if (Status st = server.Start(); !st.ok()) return StartupError(st);
 
   int sig = 0;
