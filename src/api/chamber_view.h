@@ -45,6 +45,10 @@ class ChamberView {
   virtual Result<nlohmann::json> RootToken(const nlohmann::json& request,
                                            const std::string& source = "") = 0;
 
+  // POST /api/v1/chamber/tee/blob (chamber_seal scope): writes the TEE
+  // auto-unseal blob from this replica (unsealed, inside a Nitro Enclave).
+  virtual Result<nlohmann::json> CreateTeeBlob(const nlohmann::json& request) = 0;
+
   // Runtime tokens (management tokens): the scopes they grant, or nullopt.
   virtual std::optional<std::vector<std::string>> RuntimeTokenScopes(
       const std::string& token) const = 0;

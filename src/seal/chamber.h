@@ -13,14 +13,16 @@
 
 #include "seal/ceremony.h"
 #include "seal/setup_token.h"
+#include "seal/tee_auto_unseal.h"
 #include "seal/unseal_method.h"
 
 namespace cc::seal {
 
 class Chamber final : public ChamberService, private ChamberEvents {
  public:
+  // `tee`: tee.platform and, inside an enclave, its attestor (TEE auto-unseal).
   Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock, ChamberOptions options,
-          metrics::Registry* metrics = nullptr);
+          metrics::Registry* metrics = nullptr, const TeeOptions& tee = {});
   ~Chamber() override;
 
   // States what the backend holds (without waiting on KMS), then starts a
@@ -40,10 +42,12 @@ class Chamber final : public ChamberService, private ChamberEvents {
   Result<ResumeResult> Resume(const ResumeRequest& request) override;
   Result<SealResult> Seal(const SealRequest& request) override;
   Result<RootTokenResult> RootToken(const RootTokenRequest& request) override;
+  Result<TeeBlobResult> CreateTeeBlob(const TeeBlobRequest& request) override;
   std::optional<std::vector<std::string>> RuntimeTokenScopes(
       const std::string& token) const override;
 
-  // One full reconcile pass now (tests; the worker does this on its own).
+  // One full pass now (tests; the worker does this on its own): the KMS
+  // layer and TEE auto-unseal when wanted, reconcile, the TEE blob refresh.
   void ReconcileNow() EXCLUDES(reconcile_mu_);
 
  private:
@@ -60,6 +64,14 @@ class Chamber final : public ChamberService, private ChamberEvents {
   ViewPtr KmsLayerWanted() REQUIRES(reconcile_mu_);
   void KmsLayerOpened(const ViewPtr& view, Result<crypto::SecretBytes> opened)
       REQUIRES(reconcile_mu_);
+  void OpenKmsLayerIfWanted() EXCLUDES(reconcile_mu_);
+  // TEE auto-unseal (chamber_tee.cc): the attempt runs with no lock held;
+  // MK is held only over state verified under it (or the held layer).
+  void UnsealThroughTeeIfWanted() EXCLUDES(reconcile_mu_);
+  void TeeUnsealFinished(const ViewPtr& view, TeeAttempt attempt) REQUIRES(reconcile_mu_);
+  void WriteTeeBlobIfWanted() EXCLUDES(reconcile_mu_);
+  // The configured unseal method, with TEE auto-unseal in front inside an enclave.
+  const UnsealMethod& Method(records::UnsealMode mode) const;
   void UpdateState(const ViewPtr& view) EXCLUDES(mu_);
   std::string Hint(SealState s, const SnapshotView& view) const REQUIRES(mu_);
   void WorkerLoop() EXCLUDES(worker_mu_);
@@ -73,6 +85,10 @@ class Chamber final : public ChamberService, private ChamberEvents {
   KmsLayer kms_layer_;
   OperatorThrottle throttle_;
   SetupToken setup_token_;
+  Enclave enclave_;
+  TeeAutoUnseal tee_;
+  TeeMethod tee_kms_only_;
+  TeeMethod tee_quorum_;
   CeremonyContext ctx_;
 
   // One reconcile pass at a time (the worker's, or a ceremony's tail). Never
