@@ -167,9 +167,10 @@ void CheckTeeAutoUnseal(const config::Config& config, const DoctorOptions& optio
   for (const auto& [index, value] : *pcrs)
     bound += (bound.empty() ? "PCR" : ", PCR") + std::to_string(index) + " " + HexEncode(value);
   Add(out, Finding::kInfo,
-      "a blob exists (made at " + std::to_string(blob->created_at) + " for master-key generation " +
-          std::to_string(blob->mk_generation) + ", " + std::to_string(blob->kms_keys.size()) +
-          " AWS keys, threshold " + std::to_string(blob->kms_threshold) + "), bound to " + bound);
+      "a blob exists (made " + tee::DescribeUnixMillis(blob->created_at * 1000) +
+          " for master-key generation " + std::to_string(blob->mk_generation) + ", " +
+          std::to_string(blob->kms_keys.size()) + " AWS keys, threshold " +
+          std::to_string(blob->kms_threshold) + "), bound to " + bound);
   if (std::string stale = seal::WhyStale(*blob, *cfg); !stale.empty()) {
     Add(out, Finding::kFail,
         "the blob is stale (" + stale +
