@@ -64,23 +64,32 @@ void ComparePcrs(const tee::Pcrs& blob, const tee::Pcrs& build, const std::strin
           " and rewrites the blob once it is unsealed");
 }
 
-// An example key-policy condition for the blob's keys (docs/tee.md).
+// The Deny statement the blob's keys need (docs/tee.md), for this build.
 void PolicyHint(const std::vector<std::string>& keys, const tee::Pcrs& pcrs,
                 std::vector<Finding>& out) {
-  json cond = json::object();
+  auto deny = [](const std::string& condition_key, const std::string& value) {
+    return json{
+        {"Effect", "Deny"},
+        {"Principal", "*"},
+        {"Action", "kms:Decrypt"},
+        {"Resource", "*"},
+        {"Condition",
+         {{"StringEquals", {{"kms:EncryptionContext:record", seal::kTeeBlobRecord.ToString()}}},
+          {"StringNotEqualsIgnoreCase", {{condition_key, value}}}}}}
+        .dump();
+  };
   auto pcr0 = pcrs.find(0);
-  cond["kms:RecipientAttestation:ImageSha384"] =
-      pcr0 != pcrs.end() ? HexEncode(pcr0->second) : "<PCR0 of the EIF>";
-  if (auto pcr8 = pcrs.find(8); pcr8 != pcrs.end() && !AllZero(pcr8->second))
-    cond["kms:RecipientAttestation:PCR8"] = HexEncode(pcr8->second);
   std::string names;
   for (const auto& k : keys) names += (names.empty() ? "" : ", ") + k;
+  std::string hint = "key policy of " + names +
+                     ": only an enclave of this build may decrypt the blob's shares: " +
+                     deny("kms:RecipientAttestation:ImageSha384",
+                          pcr0 != pcrs.end() ? HexEncode(pcr0->second) : "<PCR0 of the EIF>");
+  if (auto pcr8 = pcrs.find(8); pcr8 != pcrs.end() && !AllZero(pcr8->second))
+    hint += " and, as a second statement, " +
+            deny("kms:RecipientAttestation:PCR8", HexEncode(pcr8->second));
   Add(out, Finding::kInfo,
-      "key policy of " + names + ": allow kms:Decrypt for the enclave's role with " +
-          json{{"StringEqualsIgnoreCase", cond}}.dump() +
-          ", and deny kms:Decrypt with {\"StringEquals\": {\"kms:EncryptionContext:record\": \"" +
-          seal::kTeeBlobRecord.ToString() +
-          "\"}} when that attestation is missing or differs (docs/tee.md)");
+      hint + "; keep kms:Encrypt and kms:Decrypt allowed for the signer's role (docs/tee.md)");
 }
 
 void SignerView(const DoctorOptions& options, std::vector<Finding>& out) {

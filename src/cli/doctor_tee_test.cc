@@ -50,7 +50,8 @@ TEST(DoctorTee, NoBlobInsideAnEnclaveIsAWarningWithThePolicyHint) {
   auto f = Doctor(Chamber({kA, kB}, 2, std::nullopt), "nitro");
   EXPECT_EQ(LevelOf(f, "no TEE auto-unseal blob"), Finding::kWarn);
   EXPECT_EQ(LevelOf(f, "kms:RecipientAttestation:ImageSha384"), Finding::kInfo);
-  EXPECT_EQ(LevelOf(f, "kms:EncryptionContext:record\": \"tee_blob/current"), Finding::kInfo);
+  EXPECT_EQ(LevelOf(f, "\"kms:EncryptionContext:record\":\"tee_blob/current\""), Finding::kInfo);
+  EXPECT_EQ(LevelOf(f, "\"Effect\":\"Deny\""), Finding::kInfo);
 }
 
 TEST(DoctorTee, TooFewAwsKeysFailsNamingTheReason) {
@@ -81,7 +82,10 @@ TEST(DoctorTee, APcrFileIsComparedRegisterByRegister) {
                                HexEncode(std::string(48, 'b'))),
             Finding::kFail);
   // The policy hint names the build's image, from the file.
-  EXPECT_EQ(LevelOf(other, HexEncode(std::string(48, 'b')) + "\"}}, and deny"), Finding::kInfo);
+  EXPECT_EQ(LevelOf(other, "{\"kms:RecipientAttestation:ImageSha384\":\"" +
+                               HexEncode(std::string(48, 'b')) + "\"}"),
+            Finding::kInfo);
+  EXPECT_EQ(LevelOf(other, "kms:RecipientAttestation:PCR8"), -1);  // unsigned: zero PCR8
   auto missing = Doctor(Chamber({kA, kB}, 2, Blob('a')), "none", dir.File("absent.json"));
   EXPECT_EQ(LevelOf(missing, "--pcrs: cannot read"), Finding::kFail);
 }
