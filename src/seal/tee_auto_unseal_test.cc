@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "seal/tee_test_fixture.h"
+#include "tee/blob_seal.h"
 
 namespace cc::seal::testing {
 namespace {
@@ -191,6 +192,33 @@ TEST_F(TeeTest, ATamperedBlobRecordIsAnIntegrityFailure) {
   EXPECT_EQ((*b)->State(), SealState::kSealed);
   EXPECT_FALSE((*b)->Status().seal.integrity_error.empty());
   EXPECT_EQ((*b)->Status().tee.last_result, "pcr_mismatch");
+}
+
+TEST_F(TeeTest, AForgedBlobIsRefusedBeforeAnyKmsCall) {
+  auto a = InEnclave('a');
+  InitKmsOnly(*a);
+  a->Poll();
+  // The outer layer's key comes from public values: anyone with write access
+  // can make one that opens. 300 "shares" must not become 300 KMS calls.
+  records::TeeBlob blob = *StoredBlob();
+  std::vector<records::KmsShare> shares;
+  for (int i = 0; i < 300; ++i) shares.push_back({1 + i % 255, kAwsKeys[0], "x"});
+  blob.sealed = tee::SealToPcrs(table_->Contents().head.chamber_id, *BlobPcrs(blob),
+                                crypto::SecretBytes::CopyFrom(records::EncodeTeeBlobShares(shares)))
+                    .value();
+  state::Snapshot snap = table_->Contents();
+  snap.records[kTeeBlobRecord].body = records::Encode(blob);
+  snap.head.revision++;
+  table_->Restore(snap);
+  const int decrypts = Decrypts();
+  auto b = InEnclave('a');
+  StatusReport s = (*b)->Status();
+  EXPECT_EQ(s.tee.last_result, "error");
+  EXPECT_NE(s.tee.last_error.find("300 shares for 3 keys"), std::string::npos) << s.tee.last_error;
+  EXPECT_EQ(Stat("recipient_decrypts"), 0);
+  EXPECT_EQ(Decrypts() - decrypts, 3);  // the KMS layer only, which then refuses the state
+  EXPECT_EQ((*b)->State(), SealState::kSealed);
+  EXPECT_FALSE(s.seal.integrity_error.empty());
 }
 
 }  // namespace

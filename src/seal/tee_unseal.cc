@@ -2,6 +2,7 @@
 // Decrypt with a Recipient. Network and CPU only; no lock is held and
 // nothing is committed or kept here (the chamber verifies, then holds).
 #include <future>
+#include <set>
 
 #include "common/test_hooks.h"
 #include "crypto/integrity.h"
@@ -32,6 +33,29 @@ Result<crypto::SecretBytes> OpenShare(kms::KmsRouter& kms, const tee::RecipientK
   return opened;
 }
 
+// In KMS-only mode the blob is read before the state can be verified (MK is
+// the key that verifies it), and its outer key is public: bound what a
+// forged blob can make this replica do (one thread and KMS call per share).
+Status CheckShares(const records::TeeBlob& blob, const std::vector<records::KmsShare>& shares) {
+  const size_t n = shares.size();
+  if (n == 0 || n > 255 || n != blob.kms_keys.size() || blob.kms_threshold < 1 ||
+      static_cast<size_t>(blob.kms_threshold) > n) {
+    return Status::Corruption("TEE blob: " + std::to_string(n) + " shares for " +
+                              std::to_string(blob.kms_keys.size()) + " keys, threshold " +
+                              std::to_string(blob.kms_threshold));
+  }
+  std::set<int> seen;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& s = shares[i];
+    if (s.index < 1 || s.index > 255 || !seen.insert(s.index).second ||
+        s.key_uri != blob.kms_keys[i]) {
+      return Status::Corruption("TEE blob: share " + std::to_string(i) +
+                                " does not match the blob's key list");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 TeeAttempt OpenTeeBlob(Enclave& enclave, kms::KmsRouter& kms, const SnapshotView& view) {
@@ -58,6 +82,8 @@ TeeAttempt OpenTeeBlob(Enclave& enclave, kms::KmsRouter& kms, const SnapshotView
   if (!inner.ok()) return Failed(TeeResult::kError, inner.status().message());
   auto wrapped = records::DecodeTeeBlobShares(inner->view());
   if (!wrapped.ok()) return Failed(TeeResult::kError, wrapped.status().message());
+  if (Status st = CheckShares(*blob, *wrapped); !st.ok())
+    return Failed(TeeResult::kError, st.message());
 
   // Every key at once: the slowest key, not the sum, sets the time.
   std::vector<std::future<Result<crypto::SecretBytes>>> futures;
