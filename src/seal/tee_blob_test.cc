@@ -36,6 +36,22 @@ TEST_F(TeeTest, TheWorkerWritesTheBlobAfterAnUnsealInsideAnEnclave) {
   EXPECT_EQ(table_->Contents().head.revision, rev);
 }
 
+TEST_F(TeeTest, AnotherReplicaSeesANewBlobOnItsNextRefresh) {
+  auto a = InEnclave('a');
+  InitKmsOnly(*a);
+  auto b = OutsideEnclave();
+  b->Poll();
+  EXPECT_FALSE((*b)->Status().tee.blob_present);
+  a->Poll();  // a writes the blob
+  b->Poll();
+  StatusReport s = (*b)->Status();
+  EXPECT_TRUE(s.tee.blob_present);
+  EXPECT_EQ(s.tee.blob_pcrs.at(0), Pcrs('a').at(0));
+  EXPECT_EQ(s.tee.blob_kms_keys, kAwsKeys);
+  EXPECT_TRUE(s.seal.integrity_error.empty());
+  EXPECT_EQ((*b)->State(), SealState::kUnsealed);
+}
+
 TEST_F(TeeTest, OutsideAnEnclaveNoBlobIsWritten) {
   auto a = OutsideEnclave();
   InitKmsOnly(*a);
