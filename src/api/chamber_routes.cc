@@ -106,6 +106,13 @@ class ChamberRoutes {
     return Reply(chamber_.Seal(body));
   }
 
+  HttpResponse TeeBlob(const HttpRequest& req) {
+    if (auto denied = Authorize(req, "chamber_seal")) return *denied;
+    json body;
+    if (auto error = ParseJsonBody(req, body)) return *error;
+    return Reply(chamber_.CreateTeeBlob(body));
+  }
+
   HttpResponse RootToken(const HttpRequest& req) {
     json body;
     if (auto error = Ceremony(req, body)) return *error;
@@ -217,13 +224,14 @@ void AddChamberRoutes(Router& router, ChamberView& chamber, const auth::Authoriz
   on_worker("POST", "/api/v1/chamber/unseal", &ChamberRoutes::Unseal);
   on_worker("POST", "/api/v1/chamber/seal", &ChamberRoutes::Seal);
   on_worker("POST", "/api/v1/chamber/root-token", &ChamberRoutes::RootToken);
+  on_worker("POST", "/api/v1/chamber/tee/blob", &ChamberRoutes::TeeBlob);
   on_worker("POST", "/api/v1/eth2/sign/{pubkey}", &ChamberRoutes::Sign);
   router.Add("GET", "/api/v1/chamber/seal-status", kInline,
              [r](const HttpRequest&) { return r->SealStatus(); });
   router.Add("GET", "/api/v1/eth2/publicKeys", kInline,
              [r](const HttpRequest& q) { return r->PublicKeys(q); });
-  // Specified but not part of this build yet (rotation, Auth API, TEE blob).
-  for (const char* pattern : {"/api/v1/chamber/rotate/*", "/api/v1/chamber/tee/blob"}) {
+  // Specified but not part of this build yet (rotation: a later issue).
+  for (const char* pattern : {"/api/v1/chamber/rotate/*"}) {
     for (const char* method : {"GET", "POST"}) {
       router.Add(method, pattern, kInline, [](const HttpRequest& q) {
         return HttpResponse::Error(501, "not_implemented",

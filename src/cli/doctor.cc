@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/doctor_tee.h"
 #include "cli/signer_client.h"
 #include "common/clock.h"
 #include "records/records.h"
@@ -180,20 +181,6 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
   }
 }
 
-// "TEE auto-unseal never works"
-void CheckTee(const config::Config& config, const std::optional<state::Snapshot>& snap,
-              std::vector<Finding>& out) {
-  if (!snap) return;
-  bool blob = snap->Find({records::kTeeBlob, "current"}) != nullptr;
-  if (config.tee_platform == "nitro" && !blob) {
-    Add(out, Finding::kWarn, "tee blob",
-        "tee.platform is nitro but no TEE auto-unseal blob exists; an unsealed enclave replica "
-        "creates it (POST /api/v1/chamber/tee/blob)");
-  } else if (blob) {
-    Add(out, Finding::kInfo, "tee blob", "a TEE auto-unseal blob exists");
-  }
-}
-
 }  // namespace
 
 const char* LevelName(Finding::Level level) {
@@ -215,7 +202,7 @@ std::vector<Finding> RunDoctor(const config::Config& config, const DoctorOptions
   std::optional<state::Snapshot> snap = CheckIdentity(config, out);
   CheckRefresh(config, options, snap, out);
   CheckQuorum(snap, out);
-  CheckTee(config, snap, out);
+  CheckTeeAutoUnseal(config, options, snap, out);  // doctor_tee.cc
   return out;
 }
 

@@ -21,6 +21,7 @@ struct DoctorOptions {
   std::string auth_token;
   std::string ca_file;
   bool allow_plaintext = false;
+  std::string pcrs_file;  // --pcrs: a build's measurements, for the TEE check
 };
 
 std::vector<Finding> RunDoctor(const config::Config& config, const DoctorOptions& options);

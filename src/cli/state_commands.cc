@@ -23,6 +23,7 @@ struct StateArgs {
   std::string auth_token;
   std::string ca_file;
   bool allow_plaintext = false;
+  std::string pcrs_file;
 };
 
 Result<config::Config> LoadConfig(const StateArgs& a) {
@@ -96,6 +97,7 @@ int Doctor(const StateArgs& a) {
   options.signer_url = a.signer_url;
   options.ca_file = a.ca_file;
   options.allow_plaintext = a.allow_plaintext;
+  options.pcrs_file = a.pcrs_file;
   if (!a.auth_token.empty()) {
     auto t = ResolveSecretArg("--auth-token", a.auth_token);
     if (!t.ok()) return Report(t.status());
@@ -156,6 +158,9 @@ void RegisterStateCommands(CLI::App& app, int& exit_code) {
   doctor->add_option("--ca-file", dargs->ca_file, "CA bundle to verify an https:// signer");
   doctor->add_flag("--allow-plaintext-signer", dargs->allow_plaintext,
                    "Allow plain http:// to a non-loopback signer");
+  doctor->add_option("--pcrs", dargs->pcrs_file,
+                     "A build's PCRs (nitro-cli describe-eif output or {\"0\": hex}) to compare "
+                     "with the TEE blob");
   add("create-table", "Create the DynamoDB state table with the expected key schema", CreateTable);
 }
 
