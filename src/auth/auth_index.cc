@@ -1,6 +1,7 @@
 #include "auth/auth_index.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "crypto/hmac.h"
 
@@ -9,12 +10,18 @@ namespace cc::auth {
 using records::kAuthPolicy;
 using records::kAuthToken;
 
-bool CompiledRule::Matches(const AccessRequest& req, std::string_view lower_pubkey) const {
-  auto has = [](const std::unordered_set<std::string>& set, std::string_view v) {
-    return !v.empty() && set.count(std::string(v)) > 0;
+PreparedRequest::PreparedRequest(const AccessRequest& r)
+    : scope(r.scope), key(r.pubkey), operation(r.operation) {
+  std::transform(key.begin(), key.end(), key.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+}
+
+bool CompiledRule::Matches(const PreparedRequest& req) const {
+  auto has = [](const std::unordered_set<std::string>& set, const std::string& v) {
+    return !v.empty() && set.count(v) > 0;
   };
   if (scopes && !has(*scopes, req.scope)) return false;
-  if (keys && !has(*keys, lower_pubkey)) return false;
+  if (keys && !has(*keys, req.key)) return false;
   if (operations && !has(*operations, req.operation)) return false;
   return true;
 }
@@ -42,6 +49,12 @@ std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
   auto index = std::make_shared<AuthIndex>();
   index->revision_ = snap.head.revision;
   index->token_key_ = std::move(key);
+  if (index->token_key_) {
+    // Reuse the precomputed pads while the key is the same one.
+    index->token_mac_ = previous && previous->token_key_ == index->token_key_
+                            ? previous->token_mac_
+                            : std::make_shared<const crypto::HmacKey>(index->token_key_->view());
+  }
   auto unchanged = [&](const state::Record& r) {
     if (!previous) return false;
     auto it = previous->record_revisions_.find(r.key);
@@ -72,9 +85,9 @@ std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
     } else {
       continue;
     }
-    index->id_by_hash_[t.hash] = t.id;
     index->record_revisions_[r.key] = r.revision;
-    index->tokens_.emplace(t.id, std::move(t));
+    auto [it2, inserted] = index->tokens_.emplace(t.id, std::move(t));
+    if (inserted) index->by_hash_[it2->second.hash] = &it2->second;
   }
   return index;
 }
@@ -82,15 +95,17 @@ std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
 std::shared_ptr<const AuthIndex> AuthIndex::WithoutTokenKey() const {
   auto copy = std::make_shared<AuthIndex>(*this);
   copy->token_key_.reset();
+  copy->token_mac_.reset();
+  copy->by_hash_.clear();  // pointed into the original's tokens
   return copy;
 }
 
 const records::AuthToken* AuthIndex::FindByToken(std::string_view presented) const {
-  if (!token_key_) return nullptr;
-  const std::string hash = Hash(*token_key_, presented);
-  auto it = id_by_hash_.find(hash);
-  if (it == id_by_hash_.end()) return nullptr;
-  const records::AuthToken* t = FindById(it->second);
+  if (!token_mac_) return nullptr;
+  const std::string hash = token_mac_->Mac(presented);
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return nullptr;
+  const records::AuthToken* t = it->second;
   // The map lookup found it; the stored hash is compared in constant time too.
   return t && crypto::ConstantTimeEquals(t->hash, hash) ? t : nullptr;
 }

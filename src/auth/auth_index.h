@@ -14,16 +14,24 @@
 #include <vector>
 
 #include "auth/policy_rules.h"
+#include "crypto/hmac.h"
 #include "crypto/secret.h"
 #include "records/records.h"
 #include "state/state_store.h"
 
 namespace cc::auth {
 
+// A request's values as the sets hold them (key lower-cased), made once per
+// decision so no rule check allocates.
+struct PreparedRequest {
+  std::string scope, key, operation;
+  explicit PreparedRequest(const AccessRequest& r);
+};
+
 struct CompiledRule {
   records::RuleEffect effect = records::RuleEffect::kAllow;
   std::optional<std::unordered_set<std::string>> scopes, keys, operations;
-  bool Matches(const AccessRequest& request, std::string_view lower_pubkey) const;
+  bool Matches(const PreparedRequest& request) const;
 };
 
 struct CompiledPolicy {
@@ -63,10 +71,12 @@ class AuthIndex {
  private:
   uint64_t revision_ = 0;
   std::shared_ptr<const crypto::SecretBytes> token_key_;
+  std::shared_ptr<const crypto::HmacKey> token_mac_;  // token_key_, pads precomputed
   std::map<std::string, CompiledPolicy> policies_;
-  std::map<std::string, records::AuthToken> tokens_;         // by public id
-  std::unordered_map<std::string, std::string> id_by_hash_;  // keyed hash -> id
-  std::map<state::RecordKey, uint64_t> record_revisions_;    // for reuse by the next build
+  std::map<std::string, records::AuthToken> tokens_;  // by public id
+  // keyed hash -> the token in tokens_ (std::map nodes never move)
+  std::unordered_map<std::string, const records::AuthToken*> by_hash_;
+  std::map<state::RecordKey, uint64_t> record_revisions_;  // for reuse by the next build
 };
 
 }  // namespace cc::auth

@@ -87,8 +87,7 @@ Authorizer::Authorizer(const config::Config& config, Clock* clock)
       hash_key_(RandomBytes(32)),
       unauthenticated_scopes_(config.unauthenticated_scopes) {
   for (const auto& p : config.auth_policies) {
-    policies_.push_back(
-        {p.name, crypto::HmacSha256(hash_key_, p.token), p.allowed_scopes, p.denied_scopes});
+    policies_.push_back({p.name, hash_key_.Mac(p.token), p.allowed_scopes, p.denied_scopes});
   }
 }
 
@@ -151,8 +150,9 @@ Decision Authorizer::Decide(std::string_view header, const AccessRequest& req) c
     return Deny(Verdict::kUnauthenticated, header.empty() ? "missing_token" : "invalid_token",
                 header.empty() ? "a token is required" : "malformed Authorization header");
   }
-  std::string hash = crypto::HmacSha256(hash_key_, presented->token);
-  // Compare against every policy so timing does not reveal which one matched.
+  // Compare against every static policy so timing does not reveal which
+  // one matched (no hashing at all when there are none).
+  const std::string hash = policies_.empty() ? std::string() : hash_key_.Mac(presented->token);
   const StaticPolicy* match = nullptr;
   for (const auto& p : policies_) {
     bool eq = crypto::ConstantTimeEquals(hash, p.token_hash);
@@ -195,15 +195,13 @@ Decision Authorizer::DecideRuntime(const AuthIndex& idx, const PresentedToken& p
     d.policy = "management";
     return d;
   }
-  std::string lower(req.pubkey);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const PreparedRequest prepared(req);
   const CompiledPolicy* allowed_by = nullptr;
   for (const auto& name : t->policies) {
     const CompiledPolicy* p = idx.FindPolicy(name);
     if (!p) continue;  // deleted with force: grants nothing
     for (const auto& rule : p->rules) {
-      if (!rule.Matches(req, lower)) continue;
+      if (!rule.Matches(prepared)) continue;
       if (rule.effect == records::RuleEffect::kDeny) {
         d.verdict = Verdict::kForbidden;
         d.reason = "denied_by_rule";

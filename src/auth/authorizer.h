@@ -22,6 +22,7 @@
 #include "common/mutex.h"
 #include "common/status.h"
 #include "config/config.h"
+#include "crypto/hmac.h"
 
 namespace cc::auth {
 
@@ -89,7 +90,7 @@ class Authorizer {
                          const AccessRequest& request) const;
 
   Clock& clock_;
-  std::string hash_key_;
+  crypto::HmacKey hash_key_;
   std::vector<StaticPolicy> policies_;
   std::vector<std::string> unauthenticated_scopes_;
   mutable Mutex mu_;

@@ -2,11 +2,29 @@
 
 #include <sodium.h>
 
+#include <cstring>
+
 namespace cc::crypto {
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()),
+                                data.size());
+  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
+  crypto_auth_hmacsha256_final(&st, reinterpret_cast<unsigned char*>(out.data()));
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+HmacKey::HmacKey(std::string_view key) : state_(sizeof(crypto_auth_hmacsha256_state)) {
+  auto* st = reinterpret_cast<crypto_auth_hmacsha256_state*>(state_.data());
+  crypto_auth_hmacsha256_init(st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+}
+
+std::string HmacKey::Mac(std::string_view data) const {
+  crypto_auth_hmacsha256_state st;
+  std::memcpy(&st, state_.data(), sizeof st);
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()),
                                 data.size());
   std::string out(crypto_auth_hmacsha256_BYTES, '\0');
