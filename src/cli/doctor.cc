@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/doctor_auth.h"
 #include "cli/doctor_tee.h"
 #include "cli/signer_client.h"
 #include "common/clock.h"
@@ -202,7 +203,8 @@ std::vector<Finding> RunDoctor(const config::Config& config, const DoctorOptions
   std::optional<state::Snapshot> snap = CheckIdentity(config, out);
   CheckRefresh(config, options, snap, out);
   CheckQuorum(snap, out);
-  CheckTeeAutoUnseal(config, options, snap, out);  // doctor_tee.cc
+  CheckAuthPropagation(config, options, snap, out);  // doctor_auth.cc
+  CheckTeeAutoUnseal(config, options, snap, out);    // doctor_tee.cc
   return out;
 }
 

@@ -164,6 +164,38 @@ TEST_P(AuthTest, PoliciesPropagateAndARevokedTokenIsRefusedEverywhere) {
   }
 }
 
+// `state doctor` answers "auth edits do not propagate": the table's auth
+// against what a signer has loaded, and why a signer is behind.
+TEST_P(AuthTest, DoctorComparesTheTablesAuthWithWhatASignerLoaded) {
+  Cluster& c = *c_;
+  ASSERT_EQ(Post(c[0].Url("/api/v1/chamber/auth/policies"),
+                 R"({"name":"p","rules":[{"effect":"allow","scopes":["sign"]}]})", Bearer(mgmt_))
+                .status,
+            201);
+  Until(1, [&](const Replica& r) { return r.Status()["auth"].value("runtime_policies", 0) == 1; });
+  auto doctor = [&](const Replica& r) {
+    std::map<std::string, std::string> env = c.CliEnv();
+    env["OPS"] = kTestOpsToken;
+    return RunCli({"state", "doctor", "-c", c.state_config(), "--signer-url", r.Url(),
+                   "--auth-token", "env:OPS"},
+                  env);
+  };
+  auto ok = doctor(c[1]);
+  EXPECT_NE(ok.out.find("the same as the table"), std::string::npos) << ok.out << ok.err;
+  // A replica that does not refresh falls behind, and doctor says why.
+  Replica stale(c.dir(), "stale", c.StateYaml(0), c.CliEnv(),
+                "kms: { local: { key_file: " + c.dir().File("dev-kms.key") + " } }\n");
+  stale.Start();
+  ASSERT_EQ(Post(c[0].Url("/api/v1/chamber/auth/policies"),
+                 R"({"name":"q","rules":[{"effect":"allow","scopes":["sign"]}]})", Bearer(mgmt_))
+                .status,
+            201);
+  std::this_thread::sleep_for(milliseconds(5500));  // longer than 3 intervals + 2 s
+  auto behind = doctor(stale);
+  EXPECT_NE(behind.out.find("the signer is behind because it has not polled"), std::string::npos)
+      << behind.out << behind.err;
+}
+
 TEST_P(AuthTest, AnExpiringTokenIsRefusedEverywhereOnceItExpires) {
   Cluster& c = *c_;
   ASSERT_EQ(Post(c[0].Url("/api/v1/chamber/auth/policies"),

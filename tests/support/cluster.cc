@@ -24,6 +24,7 @@ Cluster::Cluster(Backend backend, int replicas, std::map<std::string, std::strin
   std::string kms_yaml = extra_yaml.find("kms:") == std::string::npos
                              ? "kms: { local: { key_file: " + dir_.File("dev-kms.key") + " } }\n"
                              : "";
+  state_yaml_ = state_yaml;
   state_config_ = dir_.File("state-cli.yaml");
   dir_.Write("state-cli.yaml", state_yaml);
   for (int i = 0; i < replicas; ++i) {
@@ -39,6 +40,14 @@ Cluster::~Cluster() {
 
 void Cluster::StartAll() {
   for (auto& r : replicas_) r->Start();
+}
+
+std::string Cluster::StateYaml(int interval) const {
+  std::string yaml = state_yaml_;
+  const std::string from = "refresh_interval_seconds: 1";
+  if (auto p = yaml.find(from); p != std::string::npos)
+    yaml.replace(p, from.size(), "refresh_interval_seconds: " + std::to_string(interval));
+  return yaml;
 }
 
 std::map<std::string, std::string> Cluster::CliEnv() const { return env_; }

@@ -30,7 +30,9 @@ class Cluster {
   size_t size() const { return replicas_.size(); }
   const TempDir& dir() const { return dir_; }
   const std::string& state_config() const { return state_config_; }  // for `state` commands
-  std::map<std::string, std::string> CliEnv() const;                 // env for `state` commands
+  // The replicas' signer_state section with another refresh interval.
+  std::string StateYaml(int refresh_interval_seconds) const;
+  std::map<std::string, std::string> CliEnv() const;  // env for `state` commands
   // A client of the replicas' state backend, for tests that read it directly.
   std::unique_ptr<state::StateStore> OpenStore() const;
 
@@ -44,6 +46,7 @@ class Cluster {
   Backend backend_;
   std::string table_;  // DynamoDB only
   std::string state_config_;
+  std::string state_yaml_;
   std::map<std::string, std::string> env_;
   std::vector<std::unique_ptr<Replica>> replicas_;
 };
