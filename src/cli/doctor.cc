@@ -88,25 +88,10 @@ bool Refused(const json& backend, std::vector<Finding>& out) {
   return false;
 }
 
-// "auth edits do not propagate"
-void CheckRefresh(const config::Config& config, const DoctorOptions& options,
-                  const std::optional<state::Snapshot>& snap, std::vector<Finding>& out) {
+// A running signer's view against the backend's.
+void CompareWithSigner(int interval, const DoctorOptions& options,
+                       const std::optional<state::Snapshot>& snap, std::vector<Finding>& out) {
   const char* check = "refresh";
-  int interval = config.signer_state.refresh_interval_seconds;
-  if (interval == 0) {
-    Add(out, Finding::kWarn, check,
-        "signer_state.refresh_interval_seconds is 0: replicas never see each other's changes "
-        "(auth edits, seal, unseal progress) until restarted");
-  } else {
-    Add(out, Finding::kInfo, check,
-        "signer_state.refresh_interval_seconds is " + std::to_string(interval) +
-            ": replicas poll the head every " + std::to_string(interval) + " s");
-  }
-  if (options.signer_url.empty()) {
-    Add(out, Finding::kSkip, check,
-        "a running signer's view was not compared: pass --signer-url and --auth-token");
-    return;
-  }
   SignerConnection c{options.signer_url, options.auth_token, options.ca_file,
                      options.allow_plaintext};
   auto client = SignerClient::Connect(c);
@@ -156,6 +141,28 @@ void CheckRefresh(const config::Config& config, const DoctorOptions& options,
   Add(out, Finding::kOk, check,
       "the signer is at revision " + std::to_string(signer_rev) + ", refreshed " +
           std::to_string(age).substr(0, 4) + " s ago");
+}
+
+// "auth edits do not propagate"
+void CheckRefresh(const config::Config& config, const DoctorOptions& options,
+                  const std::optional<state::Snapshot>& snap, std::vector<Finding>& out) {
+  const char* check = "refresh";
+  int interval = config.signer_state.refresh_interval_seconds;
+  if (interval == 0) {
+    Add(out, Finding::kWarn, check,
+        "signer_state.refresh_interval_seconds is 0: replicas never see each other's changes "
+        "(auth edits, seal, unseal progress) until restarted");
+  } else {
+    Add(out, Finding::kInfo, check,
+        "signer_state.refresh_interval_seconds is " + std::to_string(interval) +
+            ": replicas poll the head every " + std::to_string(interval) + " s");
+  }
+  if (options.signer_url.empty()) {
+    Add(out, Finding::kSkip, check,
+        "a running signer's view was not compared: pass --signer-url and --auth-token");
+    return;
+  }
+  CompareWithSigner(interval, options, snap, out);
 }
 
 // "unseal never reaches threshold"

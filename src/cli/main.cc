@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/operator_common.h"
 #include "common/process.h"
 #include "common/version.h"
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
       "authorized (a token is missing or was rejected, or a one-time token must first be read "
       "from the replica's log); 4 retry later (signer, backend or KMS unreachable, throttled, or "
       "another replica changed the chamber at the same time).\n");
+  cc::cli::SetProgramName(argc > 0 ? argv[0] : "");  // next-step commands name it as typed
   int exit_code = 0;
   cc::cli::RegisterServerCommand(app, exit_code);
   cc::cli::RegisterOperatorCommands(app, exit_code);

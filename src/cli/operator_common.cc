@@ -79,9 +79,21 @@ std::vector<std::string> SplitList(const std::string& s) {
   return out;
 }
 
+namespace {
+std::string& ProgramName() {
+  static std::string name = "containment-chamber";
+  return name;
+}
+}  // namespace
+
+void SetProgramName(std::string name) {
+  if (!name.empty() && name.find_first_of(" \t\n'\"$`") == std::string::npos)
+    ProgramName() = std::move(name);
+}
+
 std::string NextCommand(const CommonArgs& a, const std::string& subcommand,
                         const std::string& flags) {
-  std::string cmd = "containment-chamber operator " + subcommand;
+  std::string cmd = ProgramName() + " operator " + subcommand;
   if (a.signer_url != kDefaultSignerUrl) cmd += " --signer-url " + a.signer_url;
   if (!a.ca_file.empty()) cmd += " --ca-file " + a.ca_file;
   if (a.allow_plaintext) cmd += " --allow-plaintext-signer";
@@ -109,20 +121,20 @@ std::string HintFor(TokenKind kind, const CommonArgs& a) {
       return AuthTokenHint(a);
     case TokenKind::kSetup:
       return "the setup token is one-time and only in the log of the replica you are talking to "
-             "(a WARN line with setup_token=cc-setup-…); each replica logs its own and a restart "
+             "(a WARN line carrying setup_token=); each replica logs its own and a restart "
              "logs a new one. Find it with `grep setup_token= data/server.log` (quickstart) or "
              "`journalctl -u containment-chamber | grep setup_token=`, and send init to that "
              "same replica (--signer-url)";
     case TokenKind::kRegistration:
-      return "use the one-time cc-reg-… token `operator init` returned for this operator name; "
+      return "use the one-time cc-reg-... token `operator init` returned for this operator name; "
              "it works once, for that operator only";
     case TokenKind::kRootToken:
-      return "the cc-root-… token is in the log of the replica that answered the first "
+      return "the cc-root-... token is in the log of the replica that answered the first "
              "generate-root-token (grep root_token=); it is valid 10 minutes, once. Start again "
              "with: " +
              NextCommand(a, "generate-root-token");
     case TokenKind::kResumeToken:
-      return "the cc-unseal-… token is in the log of the replica that answered the first "
+      return "the cc-unseal-... token is in the log of the replica that answered the first "
              "`unseal --resume` (grep unseal_token=); it is valid 10 minutes, once. Ask for a new "
              "one with: " +
              NextCommand(a, "unseal", "--resume");

@@ -44,6 +44,10 @@ Status AddOperatorSecret(const CeremonyArgs& a, const SignerClient& client, bool
 
 std::vector<std::string> SplitList(const std::string& s);
 
+// The binary as the operator invoked it (argv[0]: `containment-chamber` on
+// PATH, `./build/containment-chamber` in a checkout), for NextCommand.
+void SetProgramName(std::string name);
+
 // "containment-chamber operator status --signer-url URL …": a command to run
 // next, copy-pasteable, naming --signer-url only when it is not the default.
 std::string NextCommand(const CommonArgs& a, const std::string& subcommand,

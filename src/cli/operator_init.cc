@@ -105,10 +105,10 @@ void AddInitCommand(CLI::App* op, int& exit_code) {
       "init", "Initialize the chamber (KMS-only, or operator quorum with --operators)");
   AddCommonOptions(cmd, *a);
   cmd->add_option("--setup-token", a->setup_token,
-                  "The one-time cc-setup-… token the replica logged (or env:NAME)")
+                  "The one-time cc-setup-... token the replica logged (or env:NAME)")
       ->required();
   cmd->add_option("--kms-key-arns", a->kms_key_arns,
-                  "KMS keys, comma-separated (arn:aws:kms:…, pkcs11:…, local:NAME)")
+                  "KMS keys, comma-separated (arn:aws:kms:..., pkcs11:..., local:NAME)")
       ->required();
   cmd->add_option("--kms-threshold", a->kms_threshold, "How many KMS keys are needed to unseal")
       ->required()
@@ -126,7 +126,7 @@ void AddRegisterCommand(CLI::App* op, int& exit_code) {
   AddCommonOptions(cmd, *a);
   cmd->add_option("--operator", a->operator_name, "Your operator name")->required();
   cmd->add_option("--registration-token", a->registration_token,
-                  "Your one-time cc-reg-… token (or env:NAME)")
+                  "Your one-time cc-reg-... token (or env:NAME)")
       ->required();
   AddSecretOptions(cmd, *a);
   cmd->callback([a, &exit_code] { Run(exit_code, [&] { return RunRegister(*a); }); });

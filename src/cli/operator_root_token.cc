@@ -17,12 +17,12 @@ void PrintStarted(const CeremonyArgs& a, const json& out) {
   if (!out.contains("required")) {  // KMS-only: a token in the replica's log
     std::cout << "Root-token generation started (nonce " << nonce << ", valid 10 minutes).\n"
               << "The replica at " << a.signer_url
-              << " wrote a one-time cc-root-… token to its log (a WARN line with root_token=).\n"
+              << " wrote a one-time cc-root-... token to its log (a WARN line with root_token=).\n"
                  "Find it on that replica's host with `grep root_token= data/server.log` "
                  "(quickstart) or\n`journalctl -u containment-chamber | grep root_token=`, then "
                  "run:\n  "
               << NextCommand(a, "generate-root-token",
-                             "--nonce " + nonce + " --root-token cc-root-…")
+                             "--nonce " + nonce + " --root-token cc-root-...")
               << "\n";
     return;
   }
@@ -54,7 +54,8 @@ Status RunRootToken(const CeremonyArgs& a) {
     } else {
       return Status::InvalidArgument(
           "with --nonce, give --root-token (KMS-only: " +
-          NextCommand(a, "generate-root-token", "--nonce " + a.nonce + " --root-token cc-root-…") +
+          NextCommand(a, "generate-root-token",
+                      "--nonce " + a.nonce + " --root-token cc-root-...") +
           ") or --operator (quorum: " +
           NextCommand(a, "generate-root-token", "--nonce " + a.nonce + " --operator NAME") + ")");
     }
@@ -82,7 +83,7 @@ void AddRootTokenCommand(CLI::App* op, int& exit_code) {
   AddCommonOptions(cmd, *a);
   cmd->add_option("--nonce", a->nonce, "Continue the attempt with this nonce");
   cmd->add_option("--root-token", a->root_token,
-                  "KMS-only: the cc-root-… token the replica logged (or env:NAME)");
+                  "KMS-only: the cc-root-... token the replica logged (or env:NAME)");
   cmd->add_option("--operator", a->operator_name, "Quorum mode: your operator name");
   AddSecretOptions(cmd, *a);
   cmd->callback([a, &exit_code] { Run(exit_code, [&] { return RunRootToken(*a); }); });

@@ -22,10 +22,10 @@ Status ResumeTokenLogged(const CeremonyArgs& a) {
   return Status::Unauthenticated(
       "nothing was unsealed: " + why + ", so the replica at " + a.signer_url +
       " wrote a one-time unseal token to its log instead (a WARN line with "
-      "unseal_token=cc-unseal-…, valid 10 minutes).\nFind it on that replica's host with `grep "
+      "unseal_token=cc-unseal-..., valid 10 minutes).\nFind it on that replica's host with `grep "
       "unseal_token= data/server.log` (quickstart) or `journalctl -u containment-chamber | grep "
       "unseal_token=`, then run:\n  " +
-      NextCommand(a, "unseal", "--resume --resume-token cc-unseal-…") +
+      NextCommand(a, "unseal", "--resume --resume-token cc-unseal-...") +
       "\nOr give a static policy token with the chamber_seal scope:\n  " +
       NextCommand(a, "unseal", "--resume --auth-token env:CC_AUTH_TOKEN"));
 }
@@ -39,6 +39,14 @@ Status RunResume(const CeremonyArgs& a, const SignerClient& client) {
   }
   auto out = client.Post("/api/v1/chamber/unseal", body);
   if (body.contains("resume_token")) crypto::Wipe(body["resume_token"].get_ref<std::string&>());
+  if (!out.ok() && out.status().code() == ErrorCode::kConflict && a.resume_token.empty()) {
+    return Status(out.status().code(),
+                  out.status().message() +
+                      "\nhint: find it with `grep unseal_token= "
+                      "data/server.log` (quickstart) or `journalctl -u "
+                      "containment-chamber | grep unseal_token=`, then run: " +
+                      NextCommand(a, "unseal", "--resume --resume-token cc-unseal-..."));
+  }
   if (!out.ok()) {
     return WithTokenHint(out.status(),
                          a.resume_token.empty() ? TokenKind::kAuth : TokenKind::kResumeToken, a);
@@ -112,7 +120,7 @@ void AddUnsealCommand(CLI::App* op, int& exit_code) {
                 "KMS-only: lift an operator seal (a chamber_seal --auth-token, or a logged "
                 "one-time token)");
   cmd->add_option("--resume-token", a->resume_token,
-                  "The cc-unseal-… token the replica logged (or env:NAME)");
+                  "The cc-unseal-... token the replica logged (or env:NAME)");
   cmd->callback([a, &exit_code] {
     Run(exit_code, [&]() -> Status {
       CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(*a));

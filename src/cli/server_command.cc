@@ -36,11 +36,18 @@ int StartupError(const Status& st) {
   return 1;
 }
 
-// Problems found in files the configuration names, before anything is
-// created (the state file) or logged (the setup token): a TLS pair that does
-// not load, a local KMS key file that is a directory, the wrong size or
-// readable by others.
-Status CheckFiles(const config::Config& config) {
+// Before anything is created (the state file) or logged (the setup token):
+// the test-KDF warning, and problems in files the configuration names (a TLS
+// pair that does not load; a local KMS key file that is a directory, the
+// wrong size or readable by others).
+Status Preflight(const config::Config& config) {
+  if (crypto::InsecureTestKdfAllowed()) {
+    log::WarnAlways("server",
+                    "CONTAINMENT_INSECURE_TEST_KDF=1: operator passphrases use test-only Argon2id "
+                    "parameters and weak stored parameters are accepted; NEVER set it in "
+                    "production (status shows insecure_test_kdf)",
+                    {});
+  }
   if (config.tls.mode == "file") {
     CC_RETURN_IF_ERROR(api::TlsCertificates(config.tls.cert_path, config.tls.key_path).Load());
   }
@@ -65,14 +72,7 @@ int RunServer(const ServerArgs& args) {
   const config::Config& config = *cfg;
 
   log::Init();  // the process is already hardened (main)
-  if (crypto::InsecureTestKdfAllowed()) {
-    log::WarnAlways("server",
-                    "CONTAINMENT_INSECURE_TEST_KDF=1: operator passphrases use test-only Argon2id "
-                    "parameters and weak stored parameters are accepted; NEVER set it in "
-                    "production (status shows insecure_test_kdf)",
-                    {});
-  }
-  if (Status st = CheckFiles(config); !st.ok()) return StartupError(st);
+  if (Status st = Preflight(config); !st.ok()) return StartupError(st);
 
   // Signals are taken synchronously by sigwait below; block them before any
   // thread starts so every thread inherits the mask.

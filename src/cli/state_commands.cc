@@ -1,6 +1,7 @@
 // `containment-chamber state {inspect,doctor,create-table}`: look at the state
 // backend directly, with the server's configuration, never printing secrets.
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -112,6 +113,9 @@ int Inspect(const StateArgs& a) {
 int Doctor(const StateArgs& a) {
   auto cfg = LoadConfig(a);
   if (!cfg.ok()) return Report(cfg.status());
+  // Doctor reports KMS and backend problems as findings; the components'
+  // own WARN lines would only repeat them on stderr (CONTAINMENT_LOG wins).
+  setenv("CONTAINMENT_LOG", "error", /*overwrite=*/0);
   DoctorOptions options;
   options.no_kms = a.no_kms;
   if (auto full = LoadConfig(a, /*resolve_secrets=*/true); full.ok()) {
