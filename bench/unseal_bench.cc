@@ -1,11 +1,17 @@
 // bench/unseal: (a) time from process start to `unsealed` in KMS-only mode
 // with 3 KMS keys, threshold 2 (local keys, and AWS-protocol keys on the KMS
 // test double); (b) time from the last operator's unseal submission to all 3
-// replicas `unsealed`, on SQLite and DynamoDB Local. Prints numbers.
+// replicas `unsealed`, on SQLite and DynamoDB Local with the test KDF, and
+// once on SQLite with production Argon2id. Prints the KDF parameters the
+// servers stored (read back from the state backend) and numbers; every
+// step's result is checked and a failed step stops it with a message.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <thread>
+
+#include "records/records.h"
 
 #include "common/retry.h"
 #include "support/cluster.h"
@@ -27,6 +33,9 @@ void Report(const char* what, std::vector<double> v) {
               v.back());
 }
 
+[[noreturn]] void Fail(const std::string& what);
+void Expect200(const char* step, const net::HttpResponse& r);
+
 // Polls every 2 ms; a refused connection (process still starting) just retries.
 bool WaitUnsealed(const Replica& r, Clock::time_point deadline) {
   while (Clock::now() < deadline) {
@@ -45,60 +54,102 @@ void KmsOnlyStartup(const char* label, Cluster& c, const std::string& keys, int 
   }
   auto r = Post(c[0].Url("/api/v1/chamber/init"), body.dump(),
                 {{"Authorization", "Bearer " + c.SetupToken(0)}});
-  if (r.status != 200) {
-    std::fprintf(stderr, "init failed: %s\n", r.body.c_str());
-    return;
-  }
+  Expect200("init", r);
   std::vector<double> times;
   for (int i = 0; i < rounds; ++i) {
     c[0].Kill();
     auto t0 = Clock::now();
     c[0].Spawn();
-    if (!WaitUnsealed(c[0], t0 + std::chrono::seconds(20))) break;
+    if (!WaitUnsealed(c[0], t0 + std::chrono::seconds(20)))
+      Fail(std::string(label) + ": restart " + std::to_string(i) + " did not unseal:\n" +
+           c[0].Log());
     times.push_back(Ms(t0, Clock::now()));
   }
   Report(label, times);
 }
 
-void QuorumPropagation(Backend backend, int rounds) {
-  Cluster c(backend, 3, {{"CONTAINMENT_INSECURE_TEST_KDF", "1"}});
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "unseal_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+void Expect200(const char* step, const net::HttpResponse& r) {
+  if (r.status != 200)
+    Fail(std::string(step) + ": HTTP " + std::to_string(r.status) + " " + r.body);
+}
+
+// The Argon2id parameters the server stored with each credential: the KDF
+// this run really used, read back from the state backend.
+std::string StoredKdf(const Cluster& c) {
+  auto snap = c.OpenStore()->LoadSnapshot();
+  if (!snap.ok()) Fail("reading the state backend: " + snap.status().ToString());
+  std::set<std::string> seen;
+  for (const auto& [key, record] : snap->records) {
+    if (key.kind != records::kOperatorCredential) continue;
+    auto cred = records::Decode<records::OperatorCredential>(record.body);
+    if (!cred.ok()) Fail("credential " + key.ToString() + ": " + cred.status().ToString());
+    char buf[96];
+    const uint64_t mem = cred->kdf.memlimit;
+    std::snprintf(buf, sizeof buf, "Argon2id %llu passes, %llu %s",
+                  static_cast<unsigned long long>(cred->kdf.opslimit),
+                  static_cast<unsigned long long>(mem >= (1u << 20) ? mem >> 20 : mem >> 10),
+                  mem >= (1u << 20) ? "MiB" : "KiB");
+    seen.insert(buf);
+  }
+  if (seen.empty()) Fail("no operator credential in the state backend");
+  std::string out;
+  for (const auto& s : seen) out += (out.empty() ? "" : "; ") + s;
+  return out;
+}
+
+void QuorumPropagation(Backend backend, int rounds, bool production_kdf) {
+  std::map<std::string, std::string> env;
+  if (!production_kdf) env["CONTAINMENT_INSECURE_TEST_KDF"] = "1";
+  Cluster c(backend, 3, env);
   c.StartAll();
   auto init =
       Post(c[0].Url("/api/v1/chamber/init"),
            R"({"mode":"quorum","kms_keys":["local:a","local:b","local:c"],"kms_threshold":2,)"
            R"("operators":["alice","bob","carol"],"operator_threshold":2})",
            {{"Authorization", "Bearer " + c.SetupToken(0)}});
+  Expect200("init", init);
   json reg = json::parse(init.body)["registration_tokens"];
   for (const char* name : {"alice", "bob", "carol"}) {
-    Post(c[0].Url("/api/v1/chamber/register"),
-         json{{"operator", name}, {"passphrase", std::string(name) + "-passphrase-long"}}.dump(),
-         {{"Authorization", "Bearer " + reg[name].get<std::string>()}});
+    Expect200(
+        "register",
+        Post(
+            c[0].Url("/api/v1/chamber/register"),
+            json{{"operator", name}, {"passphrase", std::string(name) + "-passphrase-long"}}.dump(),
+            {{"Authorization", "Bearer " + reg[name].get<std::string>()}}));
   }
-  std::vector<double> times;
+  if (!c.WaitAll("kms_unsealed", std::chrono::seconds(10))) Fail("replicas not kms_unsealed");
+  const std::string kdf = StoredKdf(c);
+  std::vector<double> times, submit;
   for (int i = 0; i < rounds; ++i) {
     // Seal (a fresh quorum lifts it), wait for everyone to seal.
-    Post(c[i % 3].Url("/api/v1/chamber/seal"), "{}",
-         {{"Authorization", std::string("Bearer ") + kTestOpsToken}});
-    c.WaitAll("sealed", std::chrono::seconds(5));
+    Expect200("seal", Post(c[i % 3].Url("/api/v1/chamber/seal"), "{}",
+                           {{"Authorization", std::string("Bearer ") + kTestOpsToken}}));
+    if (!c.WaitAll("sealed", std::chrono::seconds(5))) Fail("replicas did not seal");
     // Submit at a random phase relative to the replicas' polls.
     std::this_thread::sleep_for(
         std::chrono::milliseconds(static_cast<int>(cc::JitterDraw() * 1000)));
-    Post(c[0].Url("/api/v1/chamber/unseal"),
-         R"({"operator":"alice","passphrase":"alice-passphrase-long"})");
-    auto t0 = Clock::now();
+    auto s0 = Clock::now();
+    Expect200("unseal alice", Post(c[0].Url("/api/v1/chamber/unseal"),
+                                   R"({"operator":"alice","passphrase":"alice-passphrase-long"})"));
+    submit.push_back(Ms(s0, Clock::now()));
     auto last = Post(c[2].Url("/api/v1/chamber/unseal"),
                      R"({"operator":"bob","passphrase":"bob-passphrase-long"})");
-    if (last.status != 200) {
-      std::fprintf(stderr, "unseal failed: %s\n", last.body.c_str());
-      break;
+    auto t0 = Clock::now();
+    Expect200("unseal bob", last);
+    for (size_t r = 0; r < 3; ++r) {
+      if (!WaitUnsealed(c[r], t0 + std::chrono::seconds(10)))
+        Fail("replica " + std::to_string(r) + " did not unseal");
     }
-    bool all = true;
-    for (size_t r = 0; r < 3; ++r) all = all && WaitUnsealed(c[r], t0 + std::chrono::seconds(10));
-    if (!all) break;
     times.push_back(Ms(t0, Clock::now()));
   }
-  std::string label =
-      std::string("last operator submission -> 3 replicas unsealed (") + BackendName(backend) + ")";
+  std::printf("  %s, KDF stored with the credentials: %s\n", BackendName(backend), kdf.c_str());
+  Report("    one operator submission (server-side Argon2id included)", submit);
+  std::string label = "    last operator submission -> 3 replicas unsealed";
   Report(label.c_str(), times);
 }
 
@@ -124,7 +175,11 @@ int main(int argc, char** argv) {
                    arns[0] + "," + arns[1] + "," + arns[2], rounds);
   }
   std::printf("== (b) quorum: last operator submission -> all 3 replicas unsealed (refresh 1 s)\n");
-  QuorumPropagation(Backend::kSqlite, rounds);
-  QuorumPropagation(Backend::kDynamoDb, rounds);
+  std::printf(" test KDF (CONTAINMENT_INSECURE_TEST_KDF=1), %d rounds\n", rounds);
+  QuorumPropagation(Backend::kSqlite, rounds, false);
+  QuorumPropagation(Backend::kDynamoDb, rounds, false);
+  int production_rounds = std::min(rounds, 3);
+  std::printf(" production KDF (defaults, no test variable), %d rounds\n", production_rounds);
+  QuorumPropagation(Backend::kSqlite, production_rounds, true);
   return 0;
 }

@@ -9,7 +9,7 @@ PACKAGES=(
   # libraries
   libssl-dev libsodium-dev libcurl4-openssl-dev libsqlite3-dev
   nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcpp-httplib-dev libcbor-dev libgfshare-dev libykpers-1-dev libp11-kit-dev
+  libcpp-httplib-dev libboost-dev libcbor-dev libgfshare-dev libykpers-1-dev libp11-kit-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # test peers: SigV4 oracle, HSM, load generator, baseline web server, DynamoDB Local runtime
   python3 python3-botocore softhsm2 opensc wrk nginx-light

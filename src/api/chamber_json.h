@@ -26,10 +26,6 @@ class ChamberJson final : public ChamberView {
   Result<nlohmann::json> Seal(const nlohmann::json& request) override;
   Result<nlohmann::json> RootToken(const nlohmann::json& request,
                                    const std::string& source = "") override;
-  std::optional<std::vector<std::string>> RuntimeTokenScopes(
-      const std::string& token) const override {
-    return chamber_.RuntimeTokenScopes(token);
-  }
 
  private:
   seal::ChamberService& chamber_;

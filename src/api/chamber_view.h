@@ -44,10 +44,6 @@ class ChamberView {
   // POST /api/v1/chamber/root-token (operator quorum or a logged one-time token).
   virtual Result<nlohmann::json> RootToken(const nlohmann::json& request,
                                            const std::string& source = "") = 0;
-
-  // Runtime tokens (management tokens): the scopes they grant, or nullopt.
-  virtual std::optional<std::vector<std::string>> RuntimeTokenScopes(
-      const std::string& token) const = 0;
 };
 
 }  // namespace cc::api

@@ -1,14 +1,13 @@
 // The HTTP surface: the API listener (plain HTTP, always up for probes), an
 // optional HTTPS listener (tls.mode: file) serving the same routes, and a
-// separate metrics listener. Built on cpp-httplib (see docs/http-server.md).
+// separate metrics listener, all on one HttpServer (Boost.Beast; see
+// docs/http-server.md). Routes live in chamber_routes.cc.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "api/chamber_view.h"
 #include "auth/authorizer.h"
@@ -16,12 +15,10 @@
 #include "config/config.h"
 #include "metrics/metrics.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace cc::api {
 
+class HttpServer;
+class Router;
 class TlsCertificates;
 
 class ApiServer {
@@ -31,6 +28,8 @@ class ApiServer {
   ~ApiServer();
 
   // Binds every listener; an error names the address that could not be bound.
+  // A port of 0 binds a free port; the ports below (and the `listening` log
+  // line) carry the bound ones.
   Status Start();
   // Stops accepting, lets in-flight requests finish, joins the threads.
   void Stop();
@@ -40,8 +39,6 @@ class ApiServer {
   int metrics_port() const { return metrics_port_; }
 
  private:
-  void InstallApiRoutes(httplib::Server& server);
-  void InstallMetricsRoutes(httplib::Server& server);
   void CertificateReloadLoop();
 
   const config::Config& config_;
@@ -49,11 +46,11 @@ class ApiServer {
   const auth::Authorizer& authorizer_;
   metrics::Registry& metrics_;
 
-  std::unique_ptr<httplib::Server> http_;
-  std::unique_ptr<httplib::Server> https_;
-  std::unique_ptr<httplib::Server> metrics_server_;
+  std::unique_ptr<Router> api_routes_;
+  std::unique_ptr<Router> metrics_routes_;
   std::unique_ptr<TlsCertificates> certificates_;
-  std::vector<std::thread> threads_;
+  std::unique_ptr<HttpServer> http_;
+  std::thread reload_thread_;
   int http_port_ = 0;
   int https_port_ = 0;
   int metrics_port_ = 0;

@@ -1,15 +1,25 @@
-// Request authorization: extracts a token from `Authorization` (Bearer, or
-// Basic with the token as password) and checks it against the policies.
-// Tokens are held only as HMAC-SHA256 under a per-process key and compared in
-// constant time.
+// Request authorization (SPEC 6). A token travels as `Authorization:
+// Bearer <token>` or HTTP Basic (password = token; the username must name
+// the static policy whose token it is, and is ignored for runtime tokens).
+// Static tokens (config) are held only as HMAC-SHA256 under a per-process
+// key; runtime tokens (management and client tokens) are looked up in the
+// AuthIndex the chamber installs from each verified revision, by their
+// keyed hash under a key derived from MK. Every compare is constant time.
+// Signing and public_keys are open only while no policy of either kind
+// exists (Web3Signer-compatible migrations), plus the scopes that
+// `unauthenticated_policy` lists.
 #pragma once
 
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/auth_index.h"
+#include "auth/policy_rules.h"
+#include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 #include "config/config.h"
 
@@ -20,38 +30,70 @@ struct PresentedToken {
   std::optional<std::string> username;  // Basic auth only
 };
 
-// nullopt when the header is absent or not Bearer/Basic.
+// nullopt when the header is absent, not Bearer/Basic, or malformed (bad
+// base64, control bytes or spaces inside the token, over 4 KiB).
 std::optional<PresentedToken> ParseAuthorization(std::string_view header);
+
+// One answer, with what an audit line and the metrics need. Never a secret.
+struct Decision {
+  enum class Verdict { kAllow, kUnauthenticated, kForbidden };
+  Verdict verdict = Verdict::kUnauthenticated;
+  std::string reason;   // metric label: ok, missing_token, invalid_token, expired_token,
+                        // denied_by_rule, no_matching_allow, scope_not_allowed
+  std::string who;      // static policy name, token id, or "anonymous"
+  std::string policy;   // the policy that decided, when one did
+  std::string message;  // for the caller
+  bool allowed() const { return verdict == Verdict::kAllow; }
+  // OK, Unauthenticated (401) or PermissionDenied (403).
+  Status ToStatus() const;
+};
+
+// What a replica has loaded, for status (SPEC 6 "auth": {...}).
+struct AuthSummary {
+  bool enforced = false;
+  size_t static_policies = 0;
+  size_t runtime_policies = 0;
+  size_t tokens = 0;
+  uint64_t revision = 0;
+  bool runtime_tokens_checkable = false;
+};
 
 class Authorizer {
  public:
-  explicit Authorizer(const config::Config& config);
+  explicit Authorizer(const config::Config& config, Clock* clock = nullptr);
 
-  // OK, Unauthenticated (missing/invalid token, 401) or PermissionDenied (403).
-  // `who` receives the matched policy name for logs (never the token).
+  Decision Decide(std::string_view authorization_header, const AccessRequest& request) const
+      EXCLUDES(mu_);
+  // Decide for a plain scope, as a Status; `who` receives the deciding identity.
   Status Check(std::string_view authorization_header, std::string_view scope,
-               std::string* who = nullptr) const;
+               std::string* who = nullptr) const EXCLUDES(mu_);
 
+  // The runtime policies and tokens of a verified revision.
+  void Install(std::shared_ptr<const AuthIndex> index) EXCLUDES(mu_);
+  std::shared_ptr<const AuthIndex> index() const EXCLUDES(mu_);
+
+  bool Enforced() const EXCLUDES(mu_);
+  AuthSummary Summary() const EXCLUDES(mu_);
   bool HasStaticPolicies() const { return !policies_.empty(); }
-
-  // Runtime tokens (management tokens stored as keyed hashes in the state
-  // backend): given a presented token, the scopes it grants or nullopt.
-  using RuntimeLookup = std::function<std::optional<std::vector<std::string>>(const std::string&)>;
-  void SetRuntimeLookup(RuntimeLookup lookup) { runtime_ = std::move(lookup); }
+  bool IsStaticPolicy(const std::string& name) const;
 
  private:
-  struct Policy {
+  struct StaticPolicy {
     std::string name;
     std::string token_hash;
     std::optional<std::vector<std::string>> allowed;  // nullopt = every scope; {} = none
     std::vector<std::string> denied;
   };
-  static bool Permits(const Policy& p, std::string_view scope);
+  static bool Permits(const StaticPolicy& p, std::string_view scope);
+  Decision DecideRuntime(const AuthIndex& index, const PresentedToken& t,
+                         const AccessRequest& request) const;
 
+  Clock& clock_;
   std::string hash_key_;
-  std::vector<Policy> policies_;
+  std::vector<StaticPolicy> policies_;
   std::vector<std::string> unauthenticated_scopes_;
-  RuntimeLookup runtime_;
+  mutable Mutex mu_;
+  std::shared_ptr<const AuthIndex> index_ GUARDED_BY(mu_);
 };
 
 }  // namespace cc::auth

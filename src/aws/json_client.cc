@@ -24,7 +24,8 @@ ErrorCode ErrorCodeForAws(const std::string& t, long http_status) {
   }
   if (t == "AccessDeniedException" || t == "UnrecognizedClientException" ||
       t == "InvalidSignatureException" || t == "MissingAuthenticationTokenException" ||
-      t == "ExpiredTokenException" || t == "IncompleteSignature") {
+      t == "ExpiredTokenException" || t == "IncompleteSignature" ||
+      t == "IncompleteSignatureException") {
     return ErrorCode::kPermissionDenied;
   }
   if (t == "DisabledException" || t == "KMSInvalidStateException" ||
@@ -66,7 +67,10 @@ Result<AwsReply> JsonClient::CallOnce(const std::string& op, const json& request
                  {"X-Amz-Target", spec_.target_prefix + "." + op}};
   SignV4(req, creds, spec_.service, region_, clock_.NowUnixSeconds());
   Result<net::HttpResponse> resp = net::Send(req);
-  if (observer_) observer_(op, req.body.size(), resp.ok() ? resp->body.size() : 0);
+  if (observer_) {
+    observer_(op, resp.ok() ? resp->wire_bytes_sent : req.body.size(),
+              resp.ok() ? resp->wire_bytes_received : 0);
+  }
   if (!resp.ok()) {
     return resp.status().WithContext(spec_.display_name + " " + op + " at " + endpoint_);
   }

@@ -35,7 +35,9 @@ struct AwsReply {
   bool ok() const { return http_status == 200 && error_type.empty(); }
 };
 
-// Called after every HTTP exchange: operation, bytes sent, bytes received.
+// Called after every HTTP exchange: operation, and the HTTP bytes sent and
+// received on the wire (request/status line, headers and body; 0 received
+// when the exchange failed).
 using RequestObserver = std::function<void(const std::string& op, size_t sent, size_t received)>;
 
 // Maps an AWS error type to our error code (throttling → kThrottled, 5xx →

@@ -10,6 +10,7 @@ namespace cc::cli {
 void RegisterServerCommand(CLI::App& app, int& exit_code);
 void RegisterOperatorCommands(CLI::App& app, int& exit_code);
 void RegisterStateCommands(CLI::App& app, int& exit_code);
+void RegisterAuthCommands(CLI::App& app, int& exit_code);
 void RegisterTeeCommands(CLI::App& app, int& exit_code);
 
 }  // namespace cc::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   cc::cli::RegisterServerCommand(app, exit_code);
   cc::cli::RegisterOperatorCommands(app, exit_code);
   cc::cli::RegisterStateCommands(app, exit_code);
+  cc::cli::RegisterAuthCommands(app, exit_code);
   cc::cli::RegisterTeeCommands(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -10,33 +10,12 @@
 
 namespace cc::cli {
 
-void AddCommonOptions(CLI::App* cmd, CommonArgs& a) {
-  cmd->add_option("--signer-url", a.signer_url, "Signer base URL")->capture_default_str();
-  cmd->add_option("--auth-token", a.auth_token,
-                  "Token with the needed scope, or env:NAME to read it from the environment");
-  cmd->add_option("--ca-file", a.ca_file, "CA bundle to verify an https:// signer");
-  cmd->add_flag("--allow-plaintext-signer", a.allow_plaintext,
-                "Allow plain http:// to a non-loopback signer");
-  cmd->add_flag("--json", a.json, "Machine-readable JSON output");
-}
-
 void AddSecretOptions(CLI::App* cmd, CeremonyArgs& a) {
   cmd->add_option("--passphrase", a.passphrase,
                   "Passphrase (env:NAME; prompted without echo if omitted)");
   cmd->add_option("--yubikey-slot", a.yubikey_slot,
                   "Use the YubiKey HMAC-SHA1 slot (1 or 2) instead of a passphrase")
       ->check(CLI::Range(1, 2));
-}
-
-Result<SignerClient> ConnectWith(const CommonArgs& a) {
-  SignerConnection c;
-  c.url = a.signer_url;
-  c.ca_file = a.ca_file;
-  c.allow_plaintext = a.allow_plaintext;
-  if (!a.auth_token.empty()) {
-    CC_ASSIGN_OR_RETURN(c.auth_token, ResolveSecretArg("--auth-token", a.auth_token));
-  }
-  return SignerClient::Connect(c);
 }
 
 Status AddOperatorSecret(const CeremonyArgs& a, const SignerClient& client, bool confirm,
@@ -91,10 +70,10 @@ void SetProgramName(std::string name) {
     ProgramName() = std::move(name);
 }
 
-std::string NextCommand(const CommonArgs& a, const std::string& subcommand,
+std::string NextCommand(const SignerArgs& a, const std::string& subcommand,
                         const std::string& flags) {
   std::string cmd = ProgramName() + " operator " + subcommand;
-  if (a.signer_url != kDefaultSignerUrl) cmd += " --signer-url " + a.signer_url;
+  if (a.signer_url != SignerArgs{}.signer_url) cmd += " --signer-url " + a.signer_url;
   if (!a.ca_file.empty()) cmd += " --ca-file " + a.ca_file;
   if (a.allow_plaintext) cmd += " --allow-plaintext-signer";
   return flags.empty() ? cmd : cmd + " " + flags;
@@ -103,7 +82,7 @@ std::string NextCommand(const CommonArgs& a, const std::string& subcommand,
 namespace {
 
 // How to supply a token with the needed scope (status, seal, --resume).
-std::string AuthTokenHint(const CommonArgs& a) {
+std::string AuthTokenHint(const SignerArgs& a) {
   std::string why = a.auth_token.empty() ? "no token was given"
                                          : "the signer rejected the token given with --auth-token";
   return why +
@@ -115,7 +94,7 @@ std::string AuthTokenHint(const CommonArgs& a) {
          "env:CC_AUTH_TOKEN";
 }
 
-std::string HintFor(TokenKind kind, const CommonArgs& a) {
+std::string HintFor(TokenKind kind, const SignerArgs& a) {
   switch (kind) {
     case TokenKind::kAuth:
       return AuthTokenHint(a);
@@ -144,7 +123,7 @@ std::string HintFor(TokenKind kind, const CommonArgs& a) {
 
 }  // namespace
 
-Status WithTokenHint(const Status& st, TokenKind kind, const CommonArgs& a) {
+Status WithTokenHint(const Status& st, TokenKind kind, const SignerArgs& a) {
   if (st.code() == ErrorCode::kUnauthenticated)
     return Status(st.code(), st.message() + "\nhint: " + HintFor(kind, a));
   if (st.code() == ErrorCode::kPermissionDenied && kind == TokenKind::kAuth) {
@@ -155,7 +134,7 @@ Status WithTokenHint(const Status& st, TokenKind kind, const CommonArgs& a) {
   return st;
 }
 
-void Print(const CommonArgs& a, const nlohmann::json& out, const std::function<void()>& human) {
+void Print(const SignerArgs& a, const nlohmann::json& out, const std::function<void()>& human) {
   if (a.json) {
     std::cout << out.dump(2) << std::endl;
   } else {
@@ -163,14 +142,9 @@ void Print(const CommonArgs& a, const nlohmann::json& out, const std::function<v
   }
 }
 
-int Fail(const Status& st) {
-  std::cerr << "error: " << st.message() << std::endl;
-  return InfoFor(st.code()).exit_code;
-}
-
 void Run(int& exit_code, const std::function<Status()>& body) {
   Status st = body();
-  exit_code = st.ok() ? 0 : Fail(st);
+  exit_code = st.ok() ? 0 : ExitWith(st);
 }
 
 }  // namespace cc::cli

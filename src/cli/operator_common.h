@@ -9,33 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "cli/signer_args.h"
 #include "cli/signer_client.h"
 #include "common/status.h"
 
 namespace cc::cli {
 
-inline constexpr char kDefaultSignerUrl[] = "http://127.0.0.1:9000";
-
-struct CommonArgs {
-  std::string signer_url = kDefaultSignerUrl;
-  std::string auth_token;
-  std::string ca_file;
-  bool allow_plaintext = false;
-  bool json = false;
-};
-
-struct CeremonyArgs : CommonArgs {
+struct CeremonyArgs : SignerArgs {
   std::string setup_token, registration_token, kms_key_arns, operators, operator_name, passphrase;
   std::string nonce, root_token, resume_token, reason;
   int kms_threshold = 0, operator_threshold = 0, yubikey_slot = 0;
   bool resume = false;
 };
 
-void AddCommonOptions(CLI::App* cmd, CommonArgs& a);
 // --passphrase / --yubikey-slot, shared by register, unseal and generate-root-token.
 void AddSecretOptions(CLI::App* cmd, CeremonyArgs& a);
-
-Result<SignerClient> ConnectWith(const CommonArgs& a);
 
 // Adds the operator's secret to `body`: a passphrase (given, or prompted
 // without echo) or the YubiKey's response to the operator's challenge.
@@ -50,19 +38,17 @@ void SetProgramName(std::string name);
 
 // "containment-chamber operator status --signer-url URL …": a command to run
 // next, copy-pasteable, naming --signer-url only when it is not the default.
-std::string NextCommand(const CommonArgs& a, const std::string& subcommand,
+std::string NextCommand(const SignerArgs& a, const std::string& subcommand,
                         const std::string& flags = "");
 
 // Which token a request carried, so a 401 can say how to get the right one.
 enum class TokenKind { kAuth, kSetup, kRegistration, kRootToken, kResumeToken };
 // A 401 from the signer, with how to supply the token it wants.
-Status WithTokenHint(const Status& st, TokenKind kind, const CommonArgs& a);
+Status WithTokenHint(const Status& st, TokenKind kind, const SignerArgs& a);
 
 // JSON with --json, else the human text.
-void Print(const CommonArgs& a, const nlohmann::json& out, const std::function<void()>& human);
+void Print(const SignerArgs& a, const nlohmann::json& out, const std::function<void()>& human);
 
-// Prints "error: …" on stderr; the exit code from common/status.h's table.
-int Fail(const Status& st);
 // Runs `body` and turns its Status into the exit code.
 void Run(int& exit_code, const std::function<Status()>& body);
 

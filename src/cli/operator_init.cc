@@ -44,9 +44,9 @@ void PrintInitNext(const CeremonyArgs& a, const json& out) {
 Status RunInit(const CeremonyArgs& args) {
   CeremonyArgs a = args;
   CC_ASSIGN_OR_RETURN(std::string setup, ResolveSecretArg("--setup-token", a.setup_token));
-  CommonArgs conn = a;
+  SignerArgs conn = a;
   conn.auth_token = setup;
-  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(conn));
+  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectTo(conn));
   json body = {{"kms_keys", SplitList(a.kms_key_arns)}, {"kms_threshold", a.kms_threshold}};
   if (!a.operators.empty()) {
     body["mode"] = "quorum";
@@ -75,7 +75,7 @@ Status RunInit(const CeremonyArgs& args) {
 Status RunRegister(const CeremonyArgs& args) {
   CeremonyArgs a = args;
   CC_ASSIGN_OR_RETURN(a.auth_token, ResolveSecretArg("--registration-token", a.registration_token));
-  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(a));
+  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectTo(a));
   json body = {{"operator", a.operator_name}};
   CC_RETURN_IF_ERROR(AddOperatorSecret(a, client, /*confirm=*/true, body));
   auto out = client.Post("/api/v1/chamber/register", body);
@@ -103,7 +103,7 @@ void AddInitCommand(CLI::App* op, int& exit_code) {
   auto a = std::make_shared<CeremonyArgs>();
   CLI::App* cmd = op->add_subcommand(
       "init", "Initialize the chamber (KMS-only, or operator quorum with --operators)");
-  AddCommonOptions(cmd, *a);
+  AddSignerOptions(cmd, *a);
   cmd->add_option("--setup-token", a->setup_token,
                   "The one-time cc-setup-... token the replica logged (or env:NAME)")
       ->required();
@@ -123,7 +123,7 @@ void AddInitCommand(CLI::App* op, int& exit_code) {
 void AddRegisterCommand(CLI::App* op, int& exit_code) {
   auto a = std::make_shared<CeremonyArgs>();
   CLI::App* cmd = op->add_subcommand("register", "Register an operator's passphrase or YubiKey");
-  AddCommonOptions(cmd, *a);
+  AddSignerOptions(cmd, *a);
   cmd->add_option("--operator", a->operator_name, "Your operator name")->required();
   cmd->add_option("--registration-token", a->registration_token,
                   "Your one-time cc-reg-... token (or env:NAME)")

@@ -38,7 +38,7 @@ void PrintStarted(const CeremonyArgs& a, const json& out) {
 }
 
 Status RunRootToken(const CeremonyArgs& a) {
-  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(a));
+  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectTo(a));
   json body = json::object();
   TokenKind kind = TokenKind::kAuth;
   if (!a.nonce.empty()) {
@@ -80,7 +80,7 @@ Status RunRootToken(const CeremonyArgs& a) {
 void AddRootTokenCommand(CLI::App* op, int& exit_code) {
   auto a = std::make_shared<CeremonyArgs>();
   CLI::App* cmd = op->add_subcommand("generate-root-token", "Generate a new management token");
-  AddCommonOptions(cmd, *a);
+  AddSignerOptions(cmd, *a);
   cmd->add_option("--nonce", a->nonce, "Continue the attempt with this nonce");
   cmd->add_option("--root-token", a->root_token,
                   "KMS-only: the cc-root-... token the replica logged (or env:NAME)");

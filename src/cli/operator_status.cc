@@ -93,12 +93,12 @@ void PrintBackend(const json& b) {
 }  // namespace
 
 void AddStatusCommand(CLI::App* op, int& exit_code) {
-  auto args = std::make_shared<CommonArgs>();
+  auto args = std::make_shared<SignerArgs>();
   CLI::App* cmd = op->add_subcommand("status", "Show seal and state-backend status");
-  AddCommonOptions(cmd, *args);
+  AddSignerOptions(cmd, *args);
   cmd->callback([args, &exit_code] {
     Run(exit_code, [&]() -> Status {
-      CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(*args));
+      CC_ASSIGN_OR_RETURN(SignerClient client, ConnectTo(*args));
       auto s = client.Get("/api/v1/chamber/status");
       if (!s.ok()) return WithTokenHint(s.status(), TokenKind::kAuth, *args);
       Print(*args, *s, [&] {

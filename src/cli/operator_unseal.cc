@@ -90,7 +90,7 @@ Status RunShare(const CeremonyArgs& a, const SignerClient& client) {
 }
 
 Status RunSeal(const CeremonyArgs& a) {
-  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(a));
+  CC_ASSIGN_OR_RETURN(SignerClient client, ConnectTo(a));
   json body = json::object();
   if (!a.reason.empty()) body["reason"] = a.reason;
   auto out = client.Post("/api/v1/chamber/seal", body);
@@ -98,7 +98,8 @@ Status RunSeal(const CeremonyArgs& a) {
   Print(a, *out, [&] {
     std::cout << "Sealed (seal epoch " << out->value("seal_epoch", 0)
               << "): this replica wiped the master key; every replica seals within one refresh "
-                 "interval\nand stays sealed across restarts until the seal is lifted:\n"
+                 "interval (plus a moment)\nand stays sealed across restarts until the seal is "
+                 "lifted:\n"
                  "  KMS-only: "
               << NextCommand(a, "unseal", "--resume --auth-token env:CC_AUTH_TOKEN")
               << "\n  quorum:   enough operators each run "
@@ -113,7 +114,7 @@ void AddUnsealCommand(CLI::App* op, int& exit_code) {
   auto a = std::make_shared<CeremonyArgs>();
   CLI::App* cmd = op->add_subcommand(
       "unseal", "Submit your unseal share, or --resume after an operator seal (KMS-only)");
-  AddCommonOptions(cmd, *a);
+  AddSignerOptions(cmd, *a);
   cmd->add_option("--operator", a->operator_name, "Your operator name (quorum mode)");
   AddSecretOptions(cmd, *a);
   cmd->add_flag("--resume", a->resume,
@@ -123,7 +124,7 @@ void AddUnsealCommand(CLI::App* op, int& exit_code) {
                   "The cc-unseal-... token the replica logged (or env:NAME)");
   cmd->callback([a, &exit_code] {
     Run(exit_code, [&]() -> Status {
-      CC_ASSIGN_OR_RETURN(SignerClient client, ConnectWith(*a));
+      CC_ASSIGN_OR_RETURN(SignerClient client, ConnectTo(*a));
       return a->resume ? RunResume(*a, client) : RunShare(*a, client);
     });
   });
@@ -133,7 +134,7 @@ void AddSealCommand(CLI::App* op, int& exit_code) {
   auto a = std::make_shared<CeremonyArgs>();
   CLI::App* cmd =
       op->add_subcommand("seal", "Seal every replica (emergency; sticky across restarts)");
-  AddCommonOptions(cmd, *a);
+  AddSignerOptions(cmd, *a);
   cmd->add_option("--reason", a->reason, "Why (recorded in the state backend, shown in status)");
   cmd->callback([a, &exit_code] { Run(exit_code, [&] { return RunSeal(*a); }); });
 }

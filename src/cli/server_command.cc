@@ -119,8 +119,7 @@ int RunServer(const ServerArgs& args) {
   seal::Chamber chamber(
       refresher, *kms, clock,
       {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info}, &registry);
-  authorizer.SetRuntimeLookup(
-      [&chamber](const std::string& token) { return chamber.RuntimeTokenScopes(token); });
+  chamber.SetAuthorizer(&authorizer);
   chamber.Start();
 
   api::ChamberJson chamber_api(chamber);

@@ -20,6 +20,15 @@ Result<nlohmann::json> SignerClient::Post(const std::string& path,
   return Call("POST", path, body.dump());
 }
 
+Result<nlohmann::json> SignerClient::Put(const std::string& path,
+                                         const nlohmann::json& body) const {
+  return Call("PUT", path, body.dump());
+}
+
+Result<nlohmann::json> SignerClient::Delete(const std::string& path) const {
+  return Call("DELETE", path, "");
+}
+
 Result<nlohmann::json> SignerClient::Call(const std::string& method, const std::string& path,
                                           const std::string& body) const {
   net::HttpRequest req;
@@ -33,6 +42,7 @@ Result<nlohmann::json> SignerClient::Call(const std::string& method, const std::
   auto res = net::Send(req);
   if (!res.ok()) return res.status().WithContext("cannot reach the signer");
   nlohmann::json parsed = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (res->status == 204) return nlohmann::json::object();
   if (res->status >= 200 && res->status < 300) {
     if (parsed.is_discarded()) return Status::Internal("the signer answered with invalid JSON");
     return parsed;

@@ -22,6 +22,9 @@ class SignerClient {
 
   Result<nlohmann::json> Get(const std::string& path) const;
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body) const;
+  Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body) const;
+  // DELETE; a 204 answer is an empty JSON object.
+  Result<nlohmann::json> Delete(const std::string& path) const;
 
  private:
   explicit SignerClient(SignerConnection c) : c_(std::move(c)) {}

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "common/encoding.h"
+#include "common/time_format.h"
 #include "tee/attestation.h"
 #include "tee/pcrs.h"
 
@@ -56,41 +57,13 @@ Result<std::string> DecodeDocument(const std::string& raw) {
   return Status::InvalidArgument("the document is neither raw CBOR, hex nor base64");
 }
 
-bool Digits(const char* p, int n) {
-  for (int i = 0; i < n; ++i)
-    if (p[i] < '0' || p[i] > '9') return false;
-  return true;
-}
-
 // Unix milliseconds, or RFC 3339 (2024-09-07T14:37:39.545Z, offsets allowed).
 Result<int64_t> ParseTime(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() <= 15)
     return static_cast<int64_t>(std::stoll(s));
-  struct tm tm = {};
-  const char* rest = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!rest) rest = strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
-  if (!rest) return Status::InvalidArgument("--at '" + s + "' is neither RFC 3339 nor Unix ms");
-  int64_t ms = 0;
-  if (*rest == '.') {
-    int digits = 0;
-    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, ++digits)
-      if (digits < 3) ms = ms * 10 + (*rest - '0');
-    for (; digits < 3; ++digits) ms *= 10;
-  }
-  int64_t offset_s = 0;
-  if (*rest == 'Z' || *rest == 'z') {
-    ++rest;
-  } else if ((*rest == '+' || *rest == '-') && Digits(rest + 1, 2) && rest[3] == ':' &&
-             Digits(rest + 4, 2)) {
-    int sign = *rest == '-' ? -1 : 1;
-    offset_s = sign * (((rest[1] - '0') * 10 + (rest[2] - '0')) * 3600 +
-                       ((rest[4] - '0') * 10 + (rest[5] - '0')) * 60);
-    rest += 6;
-  } else {
-    return Status::InvalidArgument("--at '" + s + "' needs a time zone (Z or +HH:MM)");
-  }
-  if (*rest) return Status::InvalidArgument("--at '" + s + "' has trailing text");
-  return (static_cast<int64_t>(timegm(&tm)) - offset_s) * 1000 + ms;
+  auto ms = ParseRfc3339Millis(s);
+  if (!ms.ok()) return ms.status().WithContext("--at");
+  return ms;
 }
 
 json Hex(const std::optional<std::string>& v) { return v ? json(HexEncode(*v)) : json(nullptr); }

@@ -33,6 +33,17 @@ constexpr Leaf kLeaves[] = {
     {"server.listen_address", Kind::kString},
     {"server.listen_port", Kind::kInt},
     {"server.max_request_body_bytes", Kind::kInt},
+    {"server.io_threads", Kind::kInt},
+    {"server.worker_threads", Kind::kInt},
+    {"server.worker_queue", Kind::kInt},
+    {"server.max_connections", Kind::kInt},
+    {"server.max_connections_per_address", Kind::kInt},
+    {"server.header_timeout_seconds", Kind::kInt},
+    {"server.body_timeout_seconds", Kind::kInt},
+    {"server.idle_timeout_seconds", Kind::kInt},
+    {"server.max_header_bytes", Kind::kInt},
+    {"server.max_headers", Kind::kInt},
+    {"server.allow_plaintext_ceremonies", Kind::kString},
     {"metrics.listen_address", Kind::kString},
     {"metrics.listen_port", Kind::kInt},
     {"tls.mode", Kind::kString},
@@ -237,6 +248,31 @@ class Reader {
     return Status::Ok();
   }
 
+  // A listen port: 1-65535, or 0 for a free port chosen at bind time.
+  Status Port(const std::string& path, int& out) {
+    const Node* n = Find(root_, path);
+    if (n && n->scalar) {
+      std::string s = *n->scalar;
+      CC_RETURN_IF_ERROR(Resolve(path, s));
+      if (s == "0") {
+        out = 0;
+        return Status::Ok();
+      }
+    }
+    return Int(path, out, 1, 65535);
+  }
+
+  Status Bool(const std::string& path, bool& out) {
+    std::string s;
+    CC_RETURN_IF_ERROR(String(path, s));
+    if (s.empty()) return Status::Ok();
+    if (s != "true" && s != "false") {
+      return Status::InvalidArgument(path + ": expected true or false, got '" + s + "'");
+    }
+    out = s == "true";
+    return Status::Ok();
+  }
+
   // Lists come from YAML sequences, or comma-separated strings (env / CLI).
   // Absent leaves `out` as it is; present-but-empty (`[]`) is an empty list.
   Status List(const std::string& path, std::optional<std::vector<std::string>>& out) {
@@ -302,19 +338,52 @@ Status CheckStaticToken(const std::string& path, const std::string& token) {
   return Status::Ok();
 }
 
+Status BuildHttp(Reader& r, HttpConfig& h) {
+  CC_RETURN_IF_ERROR(r.Int("server.io_threads", h.io_threads, 0, 256));
+  CC_RETURN_IF_ERROR(r.Int("server.worker_threads", h.worker_threads, 1, 256));
+  CC_RETURN_IF_ERROR(r.Int("server.worker_queue", h.worker_queue, 1, 100000));
+  CC_RETURN_IF_ERROR(r.Int("server.max_connections", h.max_connections, 16, 1000000));
+  CC_RETURN_IF_ERROR(
+      r.Int("server.max_connections_per_address", h.max_connections_per_address, 1, 1000000));
+  CC_RETURN_IF_ERROR(r.Int("server.header_timeout_seconds", h.header_timeout_seconds, 1, 3600));
+  CC_RETURN_IF_ERROR(r.Int("server.body_timeout_seconds", h.body_timeout_seconds, 1, 3600));
+  CC_RETURN_IF_ERROR(r.Int("server.idle_timeout_seconds", h.idle_timeout_seconds, 1, 86400));
+  CC_RETURN_IF_ERROR(r.Int("server.max_header_bytes", h.max_header_bytes, 1024, 1 << 20));
+  CC_RETURN_IF_ERROR(r.Int("server.max_headers", h.max_headers, 8, 10000));
+  return r.Bool("server.allow_plaintext_ceremonies", h.allow_plaintext_ceremonies);
+}
+
+// Each listener binds its own port (0, a free port, never collides).
+Status CheckDistinctPorts(const Config& c) {
+  std::vector<std::pair<const char*, int>> ports = {{"server.listen_port", c.server.listen_port},
+                                                    {"metrics.listen_port", c.metrics.listen_port}};
+  if (c.tls.mode == "file") ports.emplace_back("tls.listen_port", c.tls.listen_port);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (ports[i].second != 0 && ports[i].second == ports[j].second) {
+        return Status::InvalidArgument(std::string(ports[i].first) + ": " +
+                                       std::to_string(ports[i].second) + " is also " +
+                                       ports[j].first + "; each listener needs its own port");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status Build(const Node& root, const std::map<std::string, std::string>& env, Config& c) {
   Reader r(root, env);
   CC_RETURN_IF_ERROR(r.String("server.listen_address", c.server.listen_address));
-  CC_RETURN_IF_ERROR(r.Int("server.listen_port", c.server.listen_port, 1, 65535));
+  CC_RETURN_IF_ERROR(r.Port("server.listen_port", c.server.listen_port));
   int body = static_cast<int>(c.max_request_body_bytes);
   CC_RETURN_IF_ERROR(r.Int("server.max_request_body_bytes", body, 1024, 64 << 20));
   c.max_request_body_bytes = static_cast<size_t>(body);
+  CC_RETURN_IF_ERROR(BuildHttp(r, c.http));
   CC_RETURN_IF_ERROR(r.String("metrics.listen_address", c.metrics.listen_address));
-  CC_RETURN_IF_ERROR(r.Int("metrics.listen_port", c.metrics.listen_port, 1, 65535));
+  CC_RETURN_IF_ERROR(r.Port("metrics.listen_port", c.metrics.listen_port));
 
   CC_RETURN_IF_ERROR(r.String("tls.mode", c.tls.mode));
   CC_RETURN_IF_ERROR(OneOf("tls.mode", c.tls.mode, {"disabled", "file"}));
-  CC_RETURN_IF_ERROR(r.Int("tls.listen_port", c.tls.listen_port, 1, 65535));
+  CC_RETURN_IF_ERROR(r.Port("tls.listen_port", c.tls.listen_port));
   CC_RETURN_IF_ERROR(r.String("tls.file.cert_path", c.tls.cert_path));
   CC_RETURN_IF_ERROR(r.String("tls.file.key_path", c.tls.key_path));
   CC_RETURN_IF_ERROR(
@@ -327,6 +396,8 @@ Status Build(const Node& root, const std::map<std::string, std::string>& env, Co
       return Status::InvalidArgument("tls.file.key_path: required when tls.mode is file");
     }
   }
+
+  CC_RETURN_IF_ERROR(CheckDistinctPorts(c));
 
   CC_RETURN_IF_ERROR(r.String("tee.platform", c.tee_platform));
   CC_RETURN_IF_ERROR(OneOf("tee.platform", c.tee_platform, {"none", "nitro"}));

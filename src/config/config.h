@@ -17,6 +17,22 @@ struct ListenConfig {
   int listen_port = 0;
 };
 
+// server.* settings of the HTTP front end (docs/http-server.md).
+struct HttpConfig {
+  int io_threads = 0;  // 0 = one per core
+  int worker_threads = 4;
+  int worker_queue = 64;  // requests waiting for a worker; more get 503 overloaded
+  int max_connections = 4096;
+  int max_connections_per_address = 1024;
+  int header_timeout_seconds = 10;  // the whole request head, from its first byte
+  int body_timeout_seconds = 30;    // the whole body, after the head
+  int idle_timeout_seconds = 60;    // keep-alive wait for the next request
+  int max_header_bytes = 16 * 1024;
+  int max_headers = 100;
+  // With tls.mode: file, init/register/unseal/root-token are HTTPS-only unless true.
+  bool allow_plaintext_ceremonies = false;
+};
+
 struct TlsConfig {
   std::string mode = "disabled";  // disabled | file
   int listen_port = 9443;
@@ -60,6 +76,7 @@ struct StaticPolicy {
 struct Config {
   ListenConfig server{"127.0.0.1", 9000};
   size_t max_request_body_bytes = 1 << 20;
+  HttpConfig http;  // the other server.* keys
   ListenConfig metrics{"127.0.0.1", 3000};
   TlsConfig tls;
   std::string tee_platform = "none";

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+
+#include "support/harness.h"
 
 namespace cc::config {
 namespace {
@@ -211,6 +215,57 @@ TEST_F(ConfigTest, BadValuesNameTheirKey) {
   }
 }
 
+TEST_F(ConfigTest, HttpFrontEndDefaultsAndOverrides) {
+  auto d = Load(LoadOptions{});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->http.io_threads, 0);  // one per core
+  EXPECT_EQ(d->http.max_connections, 4096);
+  EXPECT_EQ(d->http.header_timeout_seconds, 10);
+  EXPECT_EQ(d->http.max_header_bytes, 16384);
+  EXPECT_EQ(d->http.max_headers, 100);
+  EXPECT_FALSE(d->http.allow_plaintext_ceremonies);
+  auto c = LoadYaml(
+      "server: { io_threads: 3, max_connections: 100, header_timeout_seconds: 2, "
+      "max_header_bytes: 4096, max_headers: 20, allow_plaintext_ceremonies: true }\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.io_threads, 3);
+  EXPECT_EQ(c->http.max_connections, 100);
+  EXPECT_EQ(c->http.header_timeout_seconds, 2);
+  EXPECT_EQ(c->http.max_header_bytes, 4096);
+  EXPECT_EQ(c->http.max_headers, 20);
+  EXPECT_TRUE(c->http.allow_plaintext_ceremonies);
+  auto bad = LoadYaml("server: { allow_plaintext_ceremonies: yes please }\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "server.allow_plaintext_ceremonies: expected true or false, got 'yes please'");
+}
+
+TEST_F(ConfigTest, PortZeroMeansAFreePortAndNeverCollides) {
+  auto c = LoadYaml(
+      "server: { listen_port: 0 }\nmetrics: { listen_port: 0 }\n"
+      "tls: { mode: file, listen_port: 0, file: { cert_path: c, key_path: k } }\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.listen_port, 0);
+  EXPECT_EQ(c->metrics.listen_port, 0);
+  EXPECT_EQ(c->tls.listen_port, 0);
+}
+
+TEST_F(ConfigTest, ListenersNeedTheirOwnPorts) {
+  auto m = LoadYaml("server: { listen_port: 9100 }\nmetrics: { listen_port: 9100 }\n");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(),
+            "metrics.listen_port: 9100 is also server.listen_port; each listener needs its own "
+            "port");
+  auto t = LoadYaml(
+      "server: { listen_port: 9100 }\n"
+      "tls: { mode: file, listen_port: 9100, file: { cert_path: c, key_path: k } }\n");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(),
+            "tls.listen_port: 9100 is also server.listen_port; each listener needs its own port");
+  // The TLS port does not matter while TLS is disabled.
+  EXPECT_TRUE(LoadYaml("server: { listen_port: 9443 }\n").ok());
+}
+
 TEST_F(ConfigTest, MalformedYamlGivesLine) {
   auto c = LoadYaml("server:\n  listen_port: [1\n");
   ASSERT_FALSE(c.ok());
@@ -225,17 +280,109 @@ TEST_F(ConfigTest, MissingFileIsAnError) {
   EXPECT_EQ(c.status().message(), "/nonexistent/config.yaml: cannot read configuration file");
 }
 
+// Every fixed key of the configuration (SPEC section 2), written out here
+// independently of the key table in config.cc: each must have a server flag
+// that really sets it. A key added to the product without a flag, a flag
+// that sets nothing, or a flag the server command does not accept fails.
+struct FixedKey {
+  const char* path;
+  const char* value;                               // differs from the default
+  std::function<std::string(const Config&)> read;  // the field the flag must set
+};
+
+std::string Str(int v) { return std::to_string(v); }
+std::string Joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+const std::vector<FixedKey>& FixedKeys() {
+  static const std::vector<FixedKey> keys = {
+      {"server.listen_address", "127.0.0.2",
+       [](const Config& c) { return c.server.listen_address; }},
+      {"server.listen_port", "9101", [](const Config& c) { return Str(c.server.listen_port); }},
+      {"server.max_request_body_bytes", "2048",
+       [](const Config& c) { return Str(static_cast<int>(c.max_request_body_bytes)); }},
+      {"metrics.listen_address", "127.0.0.3",
+       [](const Config& c) { return c.metrics.listen_address; }},
+      {"metrics.listen_port", "3101", [](const Config& c) { return Str(c.metrics.listen_port); }},
+      {"tls.mode", "file", [](const Config& c) { return c.tls.mode; }},
+      {"tls.listen_port", "9444", [](const Config& c) { return Str(c.tls.listen_port); }},
+      {"tls.file.cert_path", "/etc/cc/tls.crt", [](const Config& c) { return c.tls.cert_path; }},
+      {"tls.file.key_path", "/etc/cc/tls.key", [](const Config& c) { return c.tls.key_path; }},
+      {"tls.file.reload_interval_seconds", "7",
+       [](const Config& c) { return Str(c.tls.reload_interval_seconds); }},
+      {"tee.platform", "nitro", [](const Config& c) { return c.tee_platform; }},
+      {"signer_state.backend", "dynamodb", [](const Config& c) { return c.signer_state.backend; }},
+      {"signer_state.path", "/var/lib/cc/state.db",
+       [](const Config& c) { return c.signer_state.path; }},
+      {"signer_state.table", "cc-state-flag", [](const Config& c) { return c.signer_state.table; }},
+      {"signer_state.region", "eu-north-1", [](const Config& c) { return c.signer_state.region; }},
+      {"signer_state.endpoint_url", "http://127.0.0.1:8000",
+       [](const Config& c) { return c.signer_state.endpoint_url; }},
+      {"signer_state.refresh_interval_seconds", "3",
+       [](const Config& c) { return Str(c.signer_state.refresh_interval_seconds); }},
+      {"signer_state.unseal_timeout_minutes", "45",
+       [](const Config& c) { return Str(c.signer_state.unseal_timeout_minutes); }},
+      {"kms.aws.region", "ap-south-1", [](const Config& c) { return c.kms.aws_region; }},
+      {"kms.aws.endpoint_url", "http://127.0.0.1:4566",
+       [](const Config& c) { return c.kms.aws_endpoint_url; }},
+      {"kms.pkcs11.module", "/opt/hsm/lib.so", [](const Config& c) { return c.kms.pkcs11_module; }},
+      {"kms.pkcs11.token_label", "chamber-hsm",
+       [](const Config& c) { return c.kms.pkcs11_token_label; }},
+      {"kms.pkcs11.pin", "9876", [](const Config& c) { return c.kms.pkcs11_pin; }},
+      {"kms.local.key_file", "/var/lib/cc/dev.key",
+       [](const Config& c) { return c.kms.local_key_file; }},
+      {"key_sources.dynamodb.table", "cc-keys-flag",
+       [](const Config& c) { return c.key_source_table; }},
+      {"anti_slashing.backend", "dynamodb",
+       [](const Config& c) { return c.anti_slashing_backend; }},
+      {"anti_slashing.table", "cc-slashing-flag",
+       [](const Config& c) { return c.anti_slashing_table; }},
+      {"unauthenticated_policy.allowed_scopes", "upcheck,public_keys",
+       [](const Config& c) { return Joined(c.unauthenticated_scopes); }},
+  };
+  return keys;
+}
+
 TEST_F(ConfigTest, CliFlagsCoverEveryFixedKey) {
-  auto flags = CliFlagPaths();
-  bool found = false;
-  for (const auto& [flag, path] : flags) {
-    if (flag == "signer-state-refresh-interval-seconds") {
-      EXPECT_EQ(path, "signer_state.refresh_interval_seconds");
-      found = true;
-    }
-    EXPECT_EQ(path.find('*'), std::string::npos);
+  std::map<std::string, std::string> by_path;
+  for (const auto& [flag, path] : CliFlagPaths()) {
+    EXPECT_EQ(path.find('*'), std::string::npos) << flag;
+    EXPECT_TRUE(by_path.emplace(path, flag).second) << path << " has two flags";
   }
-  EXPECT_TRUE(found);
+  LoadOptions o;
+  for (const FixedKey& k : FixedKeys()) {
+    std::string flag = k.path;
+    std::replace(flag.begin(), flag.end(), '.', '-');
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    auto it = by_path.find(k.path);
+    ASSERT_NE(it, by_path.end()) << k.path << " has no CLI flag";
+    EXPECT_EQ(it->second, flag);
+    by_path.erase(it);
+    o.cli.emplace_back(k.path, k.value);
+  }
+  EXPECT_TRUE(by_path.empty()) << "flags for keys this test does not know: "
+                               << by_path.begin()->first << " (add them to FixedKeys)";
+  // Every flag sets its field: all at once (one consistent configuration).
+  auto c = Load(o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Config defaults = *Load(LoadOptions{});
+  for (const FixedKey& k : FixedKeys()) {
+    EXPECT_EQ(k.read(*c), k.value) << "--" << k.path << " did not set the value";
+    EXPECT_NE(k.read(defaults), k.value) << k.path << ": pick a value that is not the default";
+  }
+}
+
+TEST_F(ConfigTest, TheServerCommandAcceptsEveryFlag) {
+  auto help = testing::RunCli({"server", "--help"});
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  for (const auto& [flag, path] : CliFlagPaths()) {
+    EXPECT_NE(help.out.find("--" + flag + " "), std::string::npos)
+        << "--" << flag << " (" << path << ") missing from `server --help`:\n"
+        << help.out;
+  }
 }
 
 }  // namespace

@@ -34,6 +34,18 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// Counts HTTP bytes as libcurl writes and reads them: request line, headers
+// and body out; status line, headers and body in.
+struct WireCount {
+  size_t sent = 0, received = 0;
+};
+int CountWire(CURL*, curl_infotype type, char*, size_t size, void* user) {
+  auto* w = static_cast<WireCount*>(user);
+  if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) w->sent += size;
+  if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN) w->received += size;
+  return 0;
+}
+
 }  // namespace
 
 std::string HttpResponse::Header(const std::string& lower_name) const {
@@ -53,9 +65,17 @@ struct ThreadCurl {
   }
 };
 
+namespace {
+thread_local ThreadCurl cached;
+}  // namespace
+
+void CloseIdleConnections() {
+  if (cached.handle) curl_easy_cleanup(cached.handle);
+  cached.handle = nullptr;
+}
+
 Result<HttpResponse> Send(const HttpRequest& request) {
   EnsureCurl();
-  thread_local ThreadCurl cached;
   if (!cached.handle) cached.handle = curl_easy_init();
   CURL* curl = cached.handle;
   if (!curl) return Status::Internal("curl_easy_init failed");
@@ -84,8 +104,16 @@ Result<HttpResponse> Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(curl, CURLOPT_PROXY, "");  // never route secrets through an env proxy
   if (!request.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str());
+  // The debug callback sees exactly what goes over the wire (before TLS);
+  // CURLINFO_REQUEST_SIZE would count a small body twice.
+  WireCount wire;
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, CountWire);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &wire);
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  response.wire_bytes_sent = wire.sent;
+  response.wire_bytes_received = wire.received;
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
     return Status::Unavailable(std::string(curl_easy_strerror(rc)) + " (" + request.method + " " +

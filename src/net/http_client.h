@@ -26,11 +26,18 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   Headers headers;  // names lower-cased
+  // HTTP bytes as sent on the wire (before TLS): request line, headers and
+  // body sent; status line, headers and body received.
+  size_t wire_bytes_sent = 0;
+  size_t wire_bytes_received = 0;
   std::string Header(const std::string& lower_name) const;
 };
 
 // Transport failures (refused, timeout, TLS) are kUnavailable with curl's reason.
 Result<HttpResponse> Send(const HttpRequest& request);
+// Closes the calling thread's idle keep-alive connections (Send reuses them),
+// e.g. before stopping a server this thread talked to.
+void CloseIdleConnections();
 
 struct ParsedUrl {
   std::string scheme;  // lower-case

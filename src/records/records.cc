@@ -214,12 +214,17 @@ Result<OperatorCredential> Decode(const std::string& body) {
 std::string Encode(const AuthPolicy& r) {
   json rules = json::array();
   for (const auto& rule : r.rules) {
-    rules.push_back({{"effect", Str(Name(rule.effect))},
-                     {"scopes", rule.scopes},
-                     {"keys", rule.keys},
-                     {"operations", rule.operations}});
+    json j = {{"effect", Str(Name(rule.effect))}};
+    if (rule.scopes) j["scopes"] = *rule.scopes;
+    if (rule.keys) j["keys"] = *rule.keys;
+    if (rule.operations) j["operations"] = *rule.operations;
+    rules.push_back(std::move(j));
   }
-  return Wrap(kAuthPolicy, {{"name", r.name}, {"rules", rules}, {"created_at", r.created_at}});
+  return Wrap(kAuthPolicy, {{"name", r.name},
+                            {"description", r.description},
+                            {"rules", rules},
+                            {"created_at", r.created_at},
+                            {"updated_at", r.updated_at}});
 }
 template <>
 Result<AuthPolicy> Decode(const std::string& body) {
@@ -227,13 +232,17 @@ Result<AuthPolicy> Decode(const std::string& body) {
     json j = Open(body, kAuthPolicy);
     AuthPolicy r;
     r.name = j.at("name").get<std::string>();
+    r.description = j.value("description", "");
+    auto list = [](const json& rule, const char* f) -> std::optional<std::vector<std::string>> {
+      if (!rule.contains(f)) return std::nullopt;
+      return rule.at(f).get<std::vector<std::string>>();
+    };
     for (const auto& rule : j.at("rules")) {
-      r.rules.push_back({EnumField<RuleEffect>(rule, "effect"),
-                         rule.at("scopes").get<std::vector<std::string>>(),
-                         rule.at("keys").get<std::vector<std::string>>(),
-                         rule.at("operations").get<std::vector<std::string>>()});
+      r.rules.push_back({EnumField<RuleEffect>(rule, "effect"), list(rule, "scopes"),
+                         list(rule, "keys"), list(rule, "operations")});
     }
     r.created_at = j.at("created_at").get<int64_t>();
+    r.updated_at = j.value("updated_at", r.created_at);
     return r;
   });
 }
@@ -244,7 +253,8 @@ std::string Encode(const AuthToken& r) {
             {"kind", r.kind},
             {"hash", B64(r.hash)},
             {"policies", r.policies},
-            {"created_at", r.created_at}};
+            {"created_at", r.created_at},
+            {"description", r.description}};
   j["expires_at"] = r.expires_at ? json(*r.expires_at) : json(nullptr);
   return Wrap(kAuthToken, j);
 }
@@ -257,6 +267,7 @@ Result<AuthToken> Decode(const std::string& body) {
     r.kind = j.at("kind").get<std::string>();
     r.hash = Unb64(j, "hash");
     r.policies = j.at("policies").get<std::vector<std::string>>();
+    r.description = j.value("description", "");
     if (!j.at("expires_at").is_null()) r.expires_at = j.at("expires_at").get<int64_t>();
     r.created_at = j.at("created_at").get<int64_t>();
     return r;

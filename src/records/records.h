@@ -96,17 +96,27 @@ struct OperatorCredential {
   int64_t registered_at = 0;
 };
 
+// A rule of a runtime policy. A field left out (nullopt) matches anything;
+// a field given must contain the request's value.
 struct PolicyRule {
   RuleEffect effect = RuleEffect::kAllow;
-  std::vector<std::string> scopes, keys, operations;
+  std::optional<std::vector<std::string>> scopes;
+  std::optional<std::vector<std::string>> keys;        // validator pubkeys, 0x + 96 lower hex
+  std::optional<std::vector<std::string>> operations;  // Web3Signer signing `type` values
 };
 
+// A runtime policy (SPEC 6), created through the Auth API. id = name.
 struct AuthPolicy {
   std::string name;
+  std::string description;
   std::vector<PolicyRule> rules;
   int64_t created_at = 0;
+  int64_t updated_at = 0;
 };
 
+// A runtime token: a management token (every scope) or a client token bound
+// to policies. Only its keyed hash is stored. id = the public id (tok_…),
+// random, not derived from the secret; used to list, inspect and revoke.
 struct AuthToken {
   std::string id;
   std::string kind;  // "management" | "client"
@@ -114,6 +124,7 @@ struct AuthToken {
   std::vector<std::string> policies;
   std::optional<int64_t> expires_at;
   int64_t created_at = 0;
+  std::string description;
 };
 
 // Nitro auto-unseal blob: KMS-wrapped MK shares inside an AES-GCM layer bound

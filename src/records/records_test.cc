@@ -39,11 +39,19 @@ TEST(Records, EveryKindRoundTrips) {
   EXPECT_EQ(oc2->kdf.memlimit, 1u << 20);
   EXPECT_EQ(oc2->method, CredentialMethod::kPassphrase);
 
-  AuthPolicy ap{"ops", {{RuleEffect::kDeny, {"sign"}, {"0xabc"}, {"BLOCK_V2"}}}, 9};
-  EXPECT_EQ(Decode<AuthPolicy>(Encode(ap))->rules[0].keys[0], "0xabc");
+  AuthPolicy ap{"ops",
+                "desc",
+                {{RuleEffect::kDeny, std::vector<std::string>{"sign"},
+                  std::vector<std::string>{"0xabc"}, std::vector<std::string>{"BLOCK_V2"}},
+                 {RuleEffect::kAllow, std::nullopt, std::nullopt, std::nullopt}},
+                9,
+                10};
+  EXPECT_EQ((*Decode<AuthPolicy>(Encode(ap))->rules[0].keys)[0], "0xabc");
+  EXPECT_FALSE(Decode<AuthPolicy>(Encode(ap))->rules[1].keys.has_value());  // left out
+  EXPECT_EQ(Decode<AuthPolicy>(Encode(ap))->updated_at, 10);
   EXPECT_EQ(Decode<AuthPolicy>(Encode(ap))->rules[0].effect, RuleEffect::kDeny);
 
-  AuthToken at{"id1", "client", "h", {"ops"}, 123, 9};
+  AuthToken at{"id1", "client", "h", {"ops"}, 123, 9, "for vc-1"};
   EXPECT_EQ(*Decode<AuthToken>(Encode(at))->expires_at, 123);
   at.expires_at.reset();
   EXPECT_FALSE(Decode<AuthToken>(Encode(at))->expires_at.has_value());

@@ -106,4 +106,14 @@ Result<SealResult> RunSeal(CeremonyContext& ctx, ViewPtr view, const SealRequest
 Result<RootTokenResult> RunRootToken(CeremonyContext& ctx, ViewPtr view,
                                      const RootTokenRequest& request);
 
+// The Auth API's writes (auth_policies.cc, auth_tokens.cc). `seen_revision`
+// carries the edited record's revision from a first attempt to a retry: a
+// policy changed by another replica in between is a 409, never overwritten.
+Result<records::AuthPolicy> RunWritePolicy(CeremonyContext& ctx, ViewPtr view,
+                                           const PolicyWrite& request, bool create,
+                                           std::optional<uint64_t>& seen_revision);
+Status RunDeletePolicy(CeremonyContext& ctx, ViewPtr view, const PolicyDelete& request);
+Result<TokenCreated> RunCreateToken(CeremonyContext& ctx, ViewPtr view, const TokenCreate& request);
+Status RunRevokeToken(CeremonyContext& ctx, ViewPtr view, const std::string& id);
+
 }  // namespace cc::seal

@@ -132,19 +132,4 @@ Result<RootTokenResult> Chamber::RootToken(const RootTokenRequest& request) {
       [&](ViewPtr v) { return RunRootToken(ctx_, std::move(v), request); });
 }
 
-std::optional<std::vector<std::string>> Chamber::RuntimeTokenScopes(
-    const std::string& token) const {
-  if (token.rfind("cc-mgmt-", 0) != 0) return std::nullopt;
-  // Runtime tokens are checked only while this replica holds MK.
-  std::optional<crypto::SecretBytes> key = keys_.DeriveKey(kTokenHashLabel);
-  if (!key) return std::nullopt;
-  auto view = writer_.Current();
-  if (!view) return std::nullopt;
-  std::string hash = crypto::HmacSha256(key->view(), token);
-  auto rec = view->Load<records::AuthToken>({records::kAuthToken, TokenRecordId(hash)});
-  if (!rec.ok() || !crypto::ConstantTimeEquals(rec->hash, hash)) return std::nullopt;
-  if (rec->expires_at && *rec->expires_at <= clock_.NowUnixSeconds()) return std::nullopt;
-  return rec->policies;
-}
-
 }  // namespace cc::seal

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "auth/authorizer.h"
 #include "seal/ceremony.h"
 #include "seal/setup_token.h"
 #include "seal/unseal_method.h"
@@ -40,8 +41,15 @@ class Chamber final : public ChamberService, private ChamberEvents {
   Result<ResumeResult> Resume(const ResumeRequest& request) override;
   Result<SealResult> Seal(const SealRequest& request) override;
   Result<RootTokenResult> RootToken(const RootTokenRequest& request) override;
-  std::optional<std::vector<std::string>> RuntimeTokenScopes(
-      const std::string& token) const override;
+  Result<records::AuthPolicy> CreatePolicy(const PolicyWrite& request) override;
+  Result<records::AuthPolicy> ReplacePolicy(const PolicyWrite& request) override;
+  cc::Status DeletePolicy(const PolicyDelete& request) override;
+  Result<TokenCreated> CreateToken(const TokenCreate& request) override;
+  cc::Status RevokeToken(const std::string& id) override;
+
+  // The Authorizer that gets the runtime policies and tokens of every
+  // verified revision (and the key to check runtime tokens while MK is held).
+  void SetAuthorizer(auth::Authorizer* authorizer) { authorizer_ = authorizer; }
 
   // One full reconcile pass now (tests; the worker does this on its own).
   void ReconcileNow() EXCLUDES(reconcile_mu_);
@@ -62,6 +70,10 @@ class Chamber final : public ChamberService, private ChamberEvents {
       REQUIRES(reconcile_mu_);
   void UpdateState(const ViewPtr& view) EXCLUDES(mu_);
   std::string Hint(SealState s, const SnapshotView& view) const REQUIRES(mu_);
+  // Installs the auth index of `view`: rebuilt from verified state, or (never
+  // verified yet) policies only; without verification a known index keeps
+  // its policies and loses the token key.
+  void PublishAuth(const ViewPtr& view, bool verified);
   void WorkerLoop() EXCLUDES(worker_mu_);
 
   state::Refresher& refresher_;
@@ -74,6 +86,7 @@ class Chamber final : public ChamberService, private ChamberEvents {
   OperatorThrottle throttle_;
   SetupToken setup_token_;
   CeremonyContext ctx_;
+  auth::Authorizer* authorizer_ = nullptr;
 
   // One reconcile pass at a time (the worker's, or a ceremony's tail). Never
   // held across a KMS call.

@@ -61,12 +61,15 @@ class InterleavingStore final : public state::StateStore {
 class Replica {
  public:
   Replica(std::shared_ptr<state::MemoryTable> table, const std::string& key_file, FakeClock& clock)
-      : store_(table), refresher_(store_, clock, state::RefreshOptions{1}) {
+      : store_(table),
+        authorizer_(config::Config{}, &clock),
+        refresher_(store_, clock, state::RefreshOptions{1}) {
     EXPECT_TRUE(state::OpenOrCreate(store_, clock.NowUnixSeconds()).ok());
     EXPECT_TRUE(refresher_.Initialize().ok());
     kms_.SetProvider("local", std::move(kms::LocalKms::Open(key_file).value()));
     chamber_ =
         std::make_unique<Chamber>(refresher_, kms_, clock, ChamberOptions{1, 30, store_.Info()});
+    chamber_->SetAuthorizer(&authorizer_);
     chamber_->ReconcileNow();
   }
   Chamber& operator*() { return *chamber_; }
@@ -76,9 +79,15 @@ class Replica {
     chamber_->ReconcileNow();
   }
   InterleavingStore& store() { return store_; }
+  auth::Authorizer& authorizer() { return authorizer_; }
+  // Whether this replica accepts `token` for chamber status right now.
+  bool Accepts(const std::string& token) {
+    return authorizer_.Check("Bearer " + token, "chamber_status").ok();
+  }
 
  private:
   InterleavingStore store_;
+  auth::Authorizer authorizer_;
   state::Refresher refresher_;
   kms::KmsRouter kms_;
   std::unique_ptr<Chamber> chamber_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "crypto/secret.h"
 #include "records/records.h"
@@ -18,9 +19,13 @@ struct IssuedToken {
   records::AuthToken record;
 };
 
-IssuedToken NewManagementToken(const crypto::SecretBytes& token_hash_key, int64_t now);
-
-// The record id a presented token would be stored under.
-std::string TokenRecordId(const std::string& keyed_hash);
+// A new runtime token: `cc-mgmt-…` (kind "management", every scope) or
+// `cc_token_…` (kind "client", bound to `policies`), with 256 bits of
+// randomness, a random public id `tok_…` and only the keyed hash kept.
+IssuedToken NewRuntimeToken(const crypto::SecretBytes& token_hash_key, const std::string& kind,
+                            std::vector<std::string> policies, int64_t now);
+inline IssuedToken NewManagementToken(const crypto::SecretBytes& token_hash_key, int64_t now) {
+  return NewRuntimeToken(token_hash_key, "management", {"*"}, now);
+}
 
 }  // namespace cc::seal

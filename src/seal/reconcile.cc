@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "common/retry.h"
 #include "seal/chamber.h"
+#include "seal/management_token.h"
 
 namespace cc::seal {
 
@@ -63,6 +64,7 @@ void Chamber::Reconcile(bool may_commit) {
   if (view->shape() == SnapshotView::Shape::kEmpty) {
     keys_.WipeAll("the state backend holds no configuration");
     setup_token_.EnsureLogged();
+    PublishAuth(view, /*verified=*/false);
     UpdateState(view);
     return;
   }
@@ -84,12 +86,41 @@ void Chamber::Reconcile(bool may_commit) {
     if (keys_.HasMasterKey() && view->epoch().epoch > keys_.unsealed_epoch())
       keys_.WipeMasterKey("operator seal");
     MethodFor(view->config()->mode).Advance(ctx_, *verified, may_commit);
+    PublishAuth(view, /*verified=*/true);
+  } else {
+    PublishAuth(view, /*verified=*/false);
   }
   UpdateState(view);
 }
 
+void Chamber::PublishAuth(const ViewPtr& view, bool verified) {
+  if (!authorizer_) return;
+  std::shared_ptr<const auth::AuthIndex> current = authorizer_->index();
+  if (verified) {
+    const bool with_key = keys_.HasMasterKey();
+    if (current && current->revision() == view->revision() &&
+        current->tokens_checkable() == with_key) {
+      return;
+    }
+    std::shared_ptr<const crypto::SecretBytes> key;
+    if (auto k = with_key ? keys_.DeriveKey(kTokenHashLabel) : std::nullopt)
+      key = std::make_shared<const crypto::SecretBytes>(std::move(*k));
+    authorizer_->Install(auth::AuthIndex::Build(view->snapshot(), std::move(key), current.get()));
+  } else if (!current) {
+    // Never verified (e.g. started sealed): enforce the policies that are
+    // there; no runtime token can be checked without MK anyway.
+    authorizer_->Install(auth::AuthIndex::Build(view->snapshot(), nullptr, nullptr));
+  } else if (current->tokens_checkable()) {
+    authorizer_->Install(current->WithoutTokenKey());
+  }
+}
+
 void Chamber::IntegrityFailed(const cc::Status& why) {
   keys_.WipeAll("state integrity check failed");
+  if (authorizer_) {
+    if (auto current = authorizer_->index(); current && current->tokens_checkable())
+      authorizer_->Install(current->WithoutTokenKey());
+  }
   {
     MutexLock l(mu_);
     if (integrity_error_ != why.message()) {

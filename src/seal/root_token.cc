@@ -68,7 +68,8 @@ Result<RootTokenResult> Issue(CeremonyContext& ctx, const VerifiedSnapshot& stat
     crypto::Wipe(t.token);
     return st;
   }
-  log::Info("seal", "management token generated", {{"token_id", t.record.id}, {"how", how}});
+  log::Info("audit", "management token generated", {{"token_id", t.record.id}, {"how", how}});
+  ctx.events.Committed();
   RootTokenResult out;
   out.management_token = std::move(t.token);
   out.token_id = t.record.id;

@@ -25,7 +25,8 @@ Result<SealResult> RunSeal(CeremonyContext& ctx, ViewPtr view, const SealRequest
     return committed.WithContext(
         "this replica is sealed, but the seal could not be recorded for the other replicas");
   }
-  log::Warn("seal", "operator seal: every replica seals within one refresh interval",
+  log::Warn("seal",
+            "operator seal: every replica seals within one refresh interval (plus a moment)",
             {{"seal_epoch", std::to_string(sealed.epoch)}, {"reason", reason}});
   ctx.events.Committed();
   return SealResult{sealed.epoch, ctx.events.State()};

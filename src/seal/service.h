@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "crypto/secret.h"
 #include "records/enums.h"
+#include "records/records.h"
 #include "seal/seal_state.h"
 
 namespace cc::seal {
@@ -122,6 +123,26 @@ struct RootTokenResult {
   std::string token_id;
 };
 
+// Auth API writes (SPEC 7.1). Reads come from the Authorizer's index.
+struct PolicyWrite {
+  records::AuthPolicy policy;  // name, description, rules
+  Caller caller;
+};
+struct PolicyDelete {
+  std::string name;
+  bool force = false;  // delete even while tokens are bound to it
+};
+struct TokenCreate {
+  std::vector<std::string> policies;
+  std::optional<int64_t> ttl_seconds;
+  std::optional<int64_t> expires_at;  // unix seconds
+  std::string description;
+};
+struct TokenCreated {
+  records::AuthToken record;  // id, policies, created_at, expires_at (hash not shown)
+  std::string token;          // the secret: shown in this answer only
+};
+
 struct KmsKeyReport {
   std::string key;
   std::optional<bool> healthy;  // unknown until first used
@@ -178,9 +199,12 @@ class ChamberService {
   virtual Result<ResumeResult> Resume(const ResumeRequest& request) = 0;
   virtual Result<SealResult> Seal(const SealRequest& request) = 0;
   virtual Result<RootTokenResult> RootToken(const RootTokenRequest& request) = 0;
-  // Runtime tokens (management tokens): the scopes they grant, or nullopt.
-  virtual std::optional<std::vector<std::string>> RuntimeTokenScopes(
-      const std::string& token) const = 0;
+
+  virtual Result<records::AuthPolicy> CreatePolicy(const PolicyWrite& request) = 0;
+  virtual Result<records::AuthPolicy> ReplacePolicy(const PolicyWrite& request) = 0;
+  virtual cc::Status DeletePolicy(const PolicyDelete& request) = 0;
+  virtual Result<TokenCreated> CreateToken(const TokenCreate& request) = 0;
+  virtual cc::Status RevokeToken(const std::string& id) = 0;
 };
 
 }  // namespace cc::seal

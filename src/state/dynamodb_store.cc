@@ -73,10 +73,11 @@ std::optional<Record> RecordFromItem(const json& item) {
 
 DynamoDbStore::DynamoDbStore(std::string table, std::unique_ptr<aws::JsonClient> client)
     : table_(std::move(table)), client_(std::move(client)) {
-  client_->set_observer([this](const std::string& op, size_t, size_t received) {
+  client_->set_observer([this](const std::string& op, size_t sent, size_t received) {
     std::lock_guard<std::mutex> l(stats_mu_);
     stats_.requests[op]++;
-    stats_.bytes_read += received;
+    stats_.wire_bytes_sent += sent;
+    stats_.wire_bytes_received += received;
   });
 }
 
@@ -311,8 +312,13 @@ Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
       items.push_back({{"Delete", {{"TableName", table_}, {"Key", RecordKeyJson(m.key)}}}});
     }
   }
+  // The token makes a retry after a lost response idempotent (10 minutes);
+  // kept in the change-log entry too, so a retry that DynamoDB does not
+  // recognise (after the window) can still tell its own commit from another's.
+  const std::string token = RandomHexId(16);
   json log = LogKey(rev);
   log["entry"] = S(EncodeChangeLog(request));
+  log["token"] = S(token);
   items.push_back({{"Put", {{"TableName", table_}, {"Item", log}}}});
   if (rev > kChangeLogWindow) {
     items.push_back({{"Delete", {{"TableName", table_}, {"Key", LogKey(rev - kChangeLogWindow)}}}});
@@ -326,8 +332,7 @@ Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
                       {{":new", N(rev)},
                        {":expected", N(request.expected_revision)},
                        {":marker", S(kMarker)}}}}}});
-  // The token makes a retry after a lost response idempotent (10 minutes).
-  json body = {{"TransactItems", items}, {"ClientRequestToken", RandomHexId(16)}};
+  json body = {{"TransactItems", items}, {"ClientRequestToken", token}};
   CC_ASSIGN_OR_RETURN(aws::AwsReply reply, client_->CallWithRetries("TransactWriteItems", body));
   if (reply.ok()) return rev;
   if (reply.error_type == "TransactionCanceledException") {
@@ -341,6 +346,11 @@ Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
       if (code == "ConditionalCheckFailed" && i + 1 == reasons.size()) head_failed = true;
       if (code == "TransactionConflict") contention = true;
     }
+    if (head_failed && CommittedWithToken(rev, token)) {
+      // Our earlier attempt applied and its reply was lost; this retry then
+      // failed the head condition. The commit happened exactly once.
+      return rev;
+    }
     if (head_failed || contention) {
       return Status::Conflict("head revision is no longer " +
                               std::to_string(request.expected_revision) +
@@ -350,6 +360,12 @@ Result<uint64_t> DynamoDbStore::Commit(const CommitRequest& request) {
                                reply.error_message);
   }
   return aws::JsonClient::ToStatus(aws::DynamoDbService(), "TransactWriteItems", reply);
+}
+
+bool DynamoDbStore::CommittedWithToken(uint64_t revision, const std::string& token) {
+  auto r = client_->Call(
+      "GetItem", {{"TableName", table_}, {"Key", LogKey(revision)}, {"ConsistentRead", true}});
+  return r.ok() && r->contains("Item") && Str((*r)["Item"], "token") == token;
 }
 
 Status DynamoDbStore::CreateTable() {

@@ -36,6 +36,9 @@ class DynamoDbStore final : public StateStore {
   Result<std::optional<HeadRecord>> GetHead();
   Status NotOurs(const std::string& why) const;
   Result<std::optional<Delta>> TryLoadChanges(uint64_t revision);
+  // Whether the change-log entry of `revision` was written by the commit
+  // carrying `token` (tells a retried commit of ours from another replica's).
+  bool CommittedWithToken(uint64_t revision, const std::string& token);
 
   std::string table_;
   std::unique_ptr<aws::JsonClient> client_;

@@ -21,10 +21,20 @@ Snapshot MemoryTable::Contents() {
 
 MemoryStore::MemoryStore(std::shared_ptr<MemoryTable> table) : table_(std::move(table)) {}
 
+namespace {
+// A head written by a newer build is refused, as on the other backends.
+Status RefuseNewerSchema(const std::optional<HeadRecord>& h) {
+  if (!h || h->schema_version <= kSchemaVersion) return Status::Ok();
+  return Status::FailedPrecondition("the memory store has schema version " +
+                                    std::to_string(h->schema_version) +
+                                    "; this build reads up to " + std::to_string(kSchemaVersion));
+}
+}  // namespace
+
 void MemoryStore::Count(const std::string& op, uint64_t bytes) {
   std::lock_guard<std::mutex> l(stats_mu_);
   stats_.requests[op]++;
-  stats_.bytes_read += bytes;
+  stats_.record_bytes_loaded += bytes;
 }
 
 StoreStats MemoryStore::Stats() const {
@@ -36,6 +46,7 @@ Result<std::optional<HeadRecord>> MemoryStore::CheckIdentity() {
   Count("check_identity", 0);
   std::lock_guard<std::mutex> l(table_->mu_);
   if (!table_->failure_.ok()) return table_->failure_;
+  CC_RETURN_IF_ERROR(RefuseNewerSchema(table_->head_));
   return table_->head_;
 }
 
@@ -49,9 +60,10 @@ Result<HeadRecord> MemoryStore::CreateHeadIfAbsent(const HeadRecord& head) {
 
 Result<HeadRecord> MemoryStore::ReadHead() {
   std::lock_guard<std::mutex> l(table_->mu_);
-  Count("read_head", 64);
+  Count("read_head", 0);
   if (!table_->failure_.ok()) return table_->failure_;
   if (!table_->head_) return Status::NotFound("the state store has no head record");
+  CC_RETURN_IF_ERROR(RefuseNewerSchema(table_->head_));
   return *table_->head_;
 }
 
@@ -59,8 +71,9 @@ Result<Snapshot> MemoryStore::LoadSnapshot() {
   std::lock_guard<std::mutex> l(table_->mu_);
   if (!table_->failure_.ok()) return table_->failure_;
   if (!table_->head_) return Status::NotFound("the state store has no head record");
+  CC_RETURN_IF_ERROR(RefuseNewerSchema(table_->head_));
   Snapshot s{*table_->head_, table_->records_};
-  uint64_t bytes = 64;
+  uint64_t bytes = 0;
   for (const auto& [k, r] : s.records) bytes += r.body.size() + k.kind.size() + k.id.size() + 8;
   Count("load_snapshot", bytes);
   return s;
@@ -70,6 +83,7 @@ Result<Delta> MemoryStore::LoadChangesSince(uint64_t revision) {
   std::lock_guard<std::mutex> l(table_->mu_);
   if (!table_->failure_.ok()) return table_->failure_;
   if (!table_->head_) return Status::NotFound("the state store has no head record");
+  CC_RETURN_IF_ERROR(RefuseNewerSchema(table_->head_));
   Delta d{*table_->head_, {}, {}};
   if (revision > d.head.revision) {
     return Status::FailedPrecondition("the store is at revision " +
@@ -83,7 +97,7 @@ Result<Delta> MemoryStore::LoadChangesSince(uint64_t revision) {
     CC_ASSIGN_OR_RETURN(auto entry, DecodeChangeLog(it->second));
     FoldChangeLog(entry, changed);
   }
-  uint64_t bytes = 64;
+  uint64_t bytes = 0;
   for (const auto& [key, deleted] : changed) {
     auto rec = table_->records_.find(key);
     if (deleted || rec == table_->records_.end()) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "state/memory_store.h"
+#include "support/harness.h"
 
 namespace cc::state {
 namespace {
@@ -58,9 +59,95 @@ TEST_F(RefresherTest, AFewCommitsBehindLoadsOnlyTheChanges) {
   StoreStats after = store_.Stats();
   EXPECT_EQ(after.requests["load_snapshot"], before.requests["load_snapshot"]);
   EXPECT_EQ(after.requests["load_changes"], before.requests["load_changes"] + 1);
-  EXPECT_LT(after.bytes_read - before.bytes_read, 500u);
+  EXPECT_LT(after.record_bytes_loaded - before.record_bytes_loaded, 500u);
   EXPECT_EQ(refresher_.Current()->Find({"auth_policy", "p7"})->body, "changed");
   EXPECT_EQ(refresher_.Current()->records.size(), 50u);
+}
+
+// A store that counts every change-log read and full load it is asked for
+// (successful or not), and can make the change-log reads fail (a truncated
+// log, a malformed entry, an outage of just that query). Everything else is
+// the real store.
+class WatchedStore final : public StateStore {
+ public:
+  explicit WatchedStore(StateStore& inner, Status delta_failure = Status::Ok())
+      : inner_(inner), delta_failure_(delta_failure) {}
+  StoreInfo Info() const override { return inner_.Info(); }
+  Result<std::optional<HeadRecord>> CheckIdentity() override { return inner_.CheckIdentity(); }
+  Result<HeadRecord> CreateHeadIfAbsent(const HeadRecord& h) override {
+    return inner_.CreateHeadIfAbsent(h);
+  }
+  Result<HeadRecord> ReadHead() override { return inner_.ReadHead(); }
+  Result<Snapshot> LoadSnapshot() override {
+    ++full_loads;
+    return inner_.LoadSnapshot();
+  }
+  Result<Delta> LoadChangesSince(uint64_t revision) override {
+    ++delta_attempts;
+    if (!delta_failure_.ok()) return delta_failure_;
+    return inner_.LoadChangesSince(revision);
+  }
+  Result<uint64_t> Commit(const CommitRequest& r) override { return inner_.Commit(r); }
+  StoreStats Stats() const override { return inner_.Stats(); }
+  int delta_attempts = 0;
+  int full_loads = 0;
+
+ private:
+  StateStore& inner_;
+  Status delta_failure_;
+};
+
+TEST_F(RefresherTest, SixtyThreeCommitsBehindStillLoadsOnlyTheChanges) {
+  WatchedStore watched(store_);
+  Refresher r(watched, clock_, RefreshOptions{1, std::chrono::milliseconds(8000)});
+  ASSERT_TRUE(r.Initialize().ok());
+  for (uint64_t i = 0; i + 1 < kChangeLogWindow; ++i) WriteOther("p" + std::to_string(i % 5), "x");
+  watched.full_loads = 0;
+  ASSERT_EQ(r.RefreshOnce(), Refresher::Outcome::kLoaded);
+  EXPECT_EQ(watched.delta_attempts, 1);
+  EXPECT_EQ(watched.full_loads, 0);
+  EXPECT_EQ(r.Current()->head.revision, kChangeLogWindow - 1);
+}
+
+TEST_F(RefresherTest, SixtyFourOrMoreCommitsBehindLoadsAFullSnapshot) {
+  // The change log keeps 64 entries: from this far behind only a full load
+  // is complete, and the refresher must not even try the log.
+  WatchedStore watched(store_);
+  Refresher r(watched, clock_, RefreshOptions{1, std::chrono::milliseconds(8000)});
+  ASSERT_TRUE(r.Initialize().ok());
+  for (uint64_t i = 0; i < kChangeLogWindow + 6; ++i) {
+    WriteOther("p" + std::to_string(i % 7), "v" + std::to_string(i));
+  }
+  watched.full_loads = 0;
+  ASSERT_EQ(r.RefreshOnce(), Refresher::Outcome::kLoaded);
+  EXPECT_EQ(watched.full_loads, 1);
+  EXPECT_EQ(watched.delta_attempts, 0);
+  EXPECT_EQ(r.Current()->head.revision, kChangeLogWindow + 6);
+  EXPECT_EQ(r.Current()->records.size(), 7u);
+  auto truth = writer_.LoadSnapshot();
+  ASSERT_TRUE(truth.ok());
+  for (const auto& [key, record] : truth->records) {
+    const Record* mine = r.Current()->Find(key);
+    ASSERT_NE(mine, nullptr) << key.ToString();
+    EXPECT_EQ(mine->body, record.body) << key.ToString();
+  }
+}
+
+TEST_F(RefresherTest, AFailedDeltaLoadFallsBackToAFullSnapshot) {
+  for (Status failure : {Status::NotFound("change log does not reach back"),
+                         Status::Corruption("malformed change-log entry"),
+                         Status::Unavailable("injected outage of the log query")}) {
+    WatchedStore failing(store_, failure);
+    Refresher r(failing, clock_, RefreshOptions{1, std::chrono::milliseconds(8000)});
+    ASSERT_TRUE(r.Initialize().ok());
+    uint64_t rev = WriteOther("ops", failure.ToString());
+    EXPECT_EQ(r.RefreshOnce(), Refresher::Outcome::kLoaded) << failure.ToString();
+    EXPECT_EQ(failing.delta_attempts, 1) << "a replica one commit behind tries the log first";
+    EXPECT_EQ(failing.full_loads, 2) << "Initialize, then the fallback";
+    EXPECT_EQ(r.Current()->head.revision, rev) << failure.ToString();
+    EXPECT_EQ(r.Current()->Find({"auth_policy", "ops"})->body, failure.ToString());
+    EXPECT_EQ(r.Health().refresh_errors, 0u);
+  }
 }
 
 TEST_F(RefresherTest, RefusesToGoBackToALowerRevision) {
@@ -169,9 +256,8 @@ TEST(RefresherLoop, BackgroundLoopPicksUpChanges) {
   ASSERT_TRUE(r.Initialize().ok());
   r.Start();
   ASSERT_TRUE(writer.Commit({0, {Mutation::Put({"auth_token", "t1"}, "x")}}).ok());
-  for (int i = 0; i < 40 && r.Current()->head.revision < 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return r.Current()->head.revision >= 1; }, std::chrono::seconds(4)));
   EXPECT_EQ(r.Current()->head.revision, 1u);
   r.Stop();
 }

@@ -123,7 +123,7 @@ Status SqliteStore::Error(const std::string& what) const {
 
 void SqliteStore::Count(const std::string& op, uint64_t bytes) {
   stats_.requests[op]++;
-  stats_.bytes_read += bytes;
+  stats_.record_bytes_loaded += bytes;
 }
 
 StoreStats SqliteStore::Stats() const {
@@ -177,7 +177,6 @@ Result<std::optional<HeadRecord>> SqliteStore::ReadHeadLocked() {
         "state file " + path_ + " has schema version " + std::to_string(h.schema_version) +
         "; this build reads up to " + std::to_string(kSchemaVersion) + " (upgrade the binary)");
   }
-  Count("read_head", 64);
   return std::optional<HeadRecord>(h);
 }
 
@@ -201,6 +200,7 @@ Result<HeadRecord> SqliteStore::CreateHeadIfAbsent(const HeadRecord& head) {
 
 Result<HeadRecord> SqliteStore::ReadHead() {
   std::lock_guard<std::mutex> l(mu_);
+  Count("read_head", 0);
   CC_ASSIGN_OR_RETURN(std::optional<HeadRecord> h, ReadHeadLocked());
   if (!h) return Status::NotFound("SQLite file " + path_ + " has no head record");
   return *h;

@@ -86,11 +86,18 @@ struct StoreInfo {
   std::string region;    // dynamodb only
 };
 
-// Counters every store keeps: calls per operation and bytes read from the
-// backend (benchmarks, `containment_state_backend_requests_total{op}`).
+// Counters every store keeps (benchmarks,
+// `containment_state_backend_requests_total{op}`).
 struct StoreStats {
+  // Calls per operation: DynamoDB API calls (HTTP requests) for DynamoDB;
+  // calls of this interface (each one SQLite transaction) for SQLite/memory.
   std::map<std::string, uint64_t> requests;
-  uint64_t bytes_read = 0;
+  // Keys and bodies of the records loaded (SQLite and memory; not I/O).
+  uint64_t record_bytes_loaded = 0;
+  // HTTP bytes on the wire, requests and responses with headers and bodies
+  // (DynamoDB only; 0 for stores that have no wire).
+  uint64_t wire_bytes_sent = 0;
+  uint64_t wire_bytes_received = 0;
   uint64_t TotalRequests() const {
     uint64_t n = 0;
     for (const auto& [op, c] : requests) n += c;

@@ -3,6 +3,7 @@
 // as an operator would, with restarts (including kill -9).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -15,7 +16,16 @@ namespace {
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-// "Within one refresh interval" (1 s) plus scheduling slack.
+// The replicas' refresh interval (Cluster's default) and what the CLI
+// promises for an operator seal: every replica seals "within one refresh
+// interval (plus a moment)". A replica polls every interval; the seal lands
+// at a random phase, so the worst case is one interval plus one poll and its
+// reconcile. The moment is what bench/unseal and this suite measured: under
+// 100 ms on an idle machine, so 500 ms leaves room for a loaded CI box.
+constexpr milliseconds kInterval{1000};
+constexpr milliseconds kSealBound = kInterval + milliseconds(500);
+// Other propagation (init, registration, progress, tokens): a poll plus the
+// KMS work the change triggers.
 constexpr milliseconds kWithinInterval{2500};
 constexpr milliseconds kStartup{10000};
 
@@ -23,6 +33,41 @@ const std::map<std::string, std::string> kFastKdf = {{"CONTAINMENT_INSECURE_TEST
 
 CommandResult Cli(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
   return RunCli(std::move(args), env);
+}
+
+// Every replica has loaded at least what replica `from` has (its revision).
+bool AllCaughtUpWith(const Cluster& c, const Replica& from, milliseconds timeout) {
+  int64_t rev = from.Revision();
+  if (rev < 0) return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (size_t i = 0; i < c.size(); ++i) {
+    auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (!c.at(i).WaitForRevision(rev, std::max(left, milliseconds(1)))) return false;
+  }
+  return true;
+}
+
+// `replica` reports `state` at every look for `window` (a state that must
+// hold, such as a sticky seal, is watched, not glanced at once).
+::testing::AssertionResult StaysIn(const Replica& replica, const std::string& state,
+                                   milliseconds window) {
+  auto end = std::chrono::steady_clock::now() + window;
+  int looks = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    std::string now = replica.SealStatus();
+    ++looks;
+    if (now != state) {
+      return ::testing::AssertionFailure() << replica.name() << " left '" << state << "' for '"
+                                           << now << "' after " << looks << " looks";
+    }
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return ::testing::AssertionSuccess() << looks << " looks";
+}
+
+milliseconds Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0);
 }
 
 int SignStatus(const Replica& r) {
@@ -76,24 +121,36 @@ TEST_P(CeremonyTest, KmsOnlyInitUnsealRestartSealResume) {
   auto t0 = std::chrono::steady_clock::now();
   c[0].Start();
   ASSERT_TRUE(c[0].WaitForState("unsealed", kStartup)) << c[0].Log();
-  RecordProperty(
-      "restart_to_unsealed_ms",
-      static_cast<int>(
-          std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count()));
+  const milliseconds restart_to_unsealed = Since(t0);
+  RecordProperty("restart_to_unsealed_ms", static_cast<int>(restart_to_unsealed.count()));
 
-  // Operator seal at C seals every replica within one interval, and sticks.
+  // Operator seal at C seals every replica within one interval (plus a
+  // moment, as the CLI says), and sticks.
   auto seal = Cli({"operator", "seal", "--signer-url", c[2].Url(), "--auth-token", "env:MGMT",
                    "--reason", "drill"},
                   {{"MGMT", mgmt}});
+  auto sealed_at = std::chrono::steady_clock::now();
   ASSERT_EQ(seal.exit_code, 0) << seal.err;
+  EXPECT_NE(seal.out.find("every replica seals within one refresh interval (plus a moment)"),
+            std::string::npos)
+      << seal.out;
   EXPECT_EQ(c[2].SealStatus(), "sealed");
-  ASSERT_TRUE(c.WaitAll("sealed", kWithinInterval));
+  ASSERT_TRUE(c.WaitAll("sealed", kSealBound - Since(sealed_at)))
+      << "not every replica sealed within " << kSealBound.count() << " ms";
+  RecordProperty("seal_to_all_sealed_ms", static_cast<int>(Since(sealed_at).count()));
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(SignStatus(c[i]), 503);
   EXPECT_EQ(Get(c[0].Url("/healthcheck")).status, 503);
+  // A restart under the seal stays sealed. The restarted replica first loads
+  // the sealing revision; then it is watched for three times as long as a
+  // restart took to auto-unseal above (at least 2 s): it must never unseal.
+  int64_t sealed_revision = c[2].Revision();
   c[1].Kill();
   c[1].Start();
-  std::this_thread::sleep_for(milliseconds(1500));
-  EXPECT_EQ(c[1].SealStatus(), "sealed") << "an operator seal must survive a restart";
+  ASSERT_TRUE(c[1].WaitForRevision(sealed_revision, kStartup));
+  EXPECT_TRUE(StaysIn(c[1], "sealed", std::max(3 * restart_to_unsealed, milliseconds(2000))))
+      << "an operator seal must survive a restart";
+  EXPECT_EQ(c[1].process()->OwnLog().find("unsealed with the KMS keys"), std::string::npos)
+      << c[1].process()->OwnLog();
 
   // Lift it with a static chamber_seal token: every replica unseals again.
   auto resume =
@@ -163,7 +220,11 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
                  "--registration-token", reg["bob"].get<std::string>(), "--yubikey-slot", "2"},
                 {{"CONTAINMENT_TEST_YUBIKEY_SECRET", yubi_secret}});
   ASSERT_EQ(rb.exit_code, 0) << rb.err;
-  EXPECT_EQ(c[2].WaitForState("awaiting_registration", milliseconds(10)), true);
+  // Replica 2 has not served either registration: once it has loaded them it
+  // shows two of three registered, and still waits for the third.
+  ASSERT_TRUE(c[2].WaitForRevision(c[1].Revision(), kWithinInterval));
+  EXPECT_EQ(c[2].SealStatus(), "awaiting_registration");
+  EXPECT_EQ(c[2].Status()["seal"]["registered"], 2) << c[2].Status().dump();
   // Registration tokens are one-time.
   auto reuse =
       Cli({"operator", "register", "--signer-url", c[2].Url(), "--operator", "alice",
@@ -209,8 +270,8 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
                  pw);
   ASSERT_EQ(dup.exit_code, 0) << dup.err;
   EXPECT_EQ(json::parse(dup.out)["submitted"], 1);
-  std::this_thread::sleep_for(kWithinInterval);
-  EXPECT_EQ(c[2].Status()["seal"]["progress"], 1);
+  ASSERT_TRUE(AllCaughtUpWith(c, c[1], kWithinInterval));
+  EXPECT_EQ(c[2].Status()["seal"]["progress"], 1) << c[2].Status().dump();
   EXPECT_EQ(c[2].SealStatus(), "kms_unsealed");
 
   // bob (YubiKey) at replica 2 reaches the threshold: every replica unseals.
@@ -225,21 +286,29 @@ TEST_P(CeremonyTest, QuorumRegisterRestartUnsealAcrossReplicas) {
       static_cast<int>(
           std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - t0).count()));
   for (size_t i = 0; i < 3; ++i) EXPECT_EQ(SignStatus(c[i]), 404);
-  // Used progress is removed once every replica has had time to see it.
-  std::this_thread::sleep_for(milliseconds(5000));
-  auto after = Cli({"state", "inspect", "-c", c.state_config(), "--json"}, c.CliEnv());
-  json remaining = json::parse(after.out)["records"];
-  for (const auto& r : remaining) EXPECT_NE(r["kind"], "unseal_progress") << after.out;
+  // Used progress is removed once every replica has had time to see it
+  // (2 x interval + 2 s after the quorum; docs/seal.md).
+  auto progress_left = [&] {
+    auto now = Cli({"state", "inspect", "-c", c.state_config(), "--json"}, c.CliEnv());
+    json records = json::parse(now.out, nullptr, false).value("records", json::array());
+    return std::count_if(records.begin(), records.end(),
+                         [](const json& r) { return r["kind"] == "unseal_progress"; });
+  };
+  EXPECT_TRUE(WaitUntil([&] { return progress_left() == 0; }, 2 * kInterval + milliseconds(4000),
+                        milliseconds(200)))
+      << progress_left() << " unseal_progress records left";
 
   // Operator seal, sticky across a restart, lifted by a fresh quorum.
   auto seal = Cli({"operator", "seal", "--signer-url", c[1].Url(), "--auth-token", "env:OPS"},
                   {{"OPS", kTestOpsToken}});
   ASSERT_EQ(seal.exit_code, 0) << seal.err;
-  ASSERT_TRUE(c.WaitAll("sealed", kWithinInterval));
+  ASSERT_TRUE(c.WaitAll("sealed", kSealBound));
+  int64_t sealed_revision = c[1].Revision();
   c[2].Kill();
   c[2].Start();
-  std::this_thread::sleep_for(milliseconds(1500));
-  EXPECT_EQ(c[2].SealStatus(), "sealed");
+  ASSERT_TRUE(c[2].WaitForRevision(sealed_revision, kStartup));
+  // Quorum mode: the KMS layer reopens but no operator share is there.
+  EXPECT_TRUE(StaysIn(c[2], "sealed", milliseconds(2000)));
   ASSERT_EQ(Cli({"operator", "unseal", "--signer-url", c[2].Url(), "--operator", "carol",
                  "--passphrase", "env:PW_CAROL"},
                 pw)
@@ -276,7 +345,7 @@ TEST_P(CeremonyTest, RootTokenKmsOnlyUsesALoggedOneTimeToken) {
   std::string nonce = json::parse(start.out)["nonce"];
   std::string otp = FindLogValue(c[1].Log(), "root_token");
   ASSERT_EQ(otp.rfind("cc-root-", 0), 0u) << c[1].Log();
-  std::this_thread::sleep_for(kWithinInterval);
+  ASSERT_TRUE(AllCaughtUpWith(c, c[1], kWithinInterval));  // the attempt is in the backend
   // Completed on the other replica (behind a load balancer, that happens).
   auto bad = Cli({"operator", "generate-root-token", "--signer-url", c[0].Url(), "--nonce", nonce,
                   "--root-token", "cc-root-wrong"});
@@ -286,7 +355,7 @@ TEST_P(CeremonyTest, RootTokenKmsOnlyUsesALoggedOneTimeToken) {
                   {{"OTP", otp}});
   ASSERT_EQ(done.exit_code, 0) << done.err;
   std::string token = json::parse(done.out)["management_token"];
-  std::this_thread::sleep_for(kWithinInterval);
+  ASSERT_TRUE(AllCaughtUpWith(c, c[0], kWithinInterval));
   EXPECT_EQ(Get(c[1].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + token}}).status,
             200);
   // One-time: the same token cannot finish another generation.
@@ -320,12 +389,17 @@ TEST(CeremonyKms, KmsOnlyStaysSealedAndNamesFailingKeys) {
   kms.Control({{"deny", arns[2]}});
   c[0].Kill();
   c[0].Start();
-  std::this_thread::sleep_for(milliseconds(1000));
-  json s = c[0].Status()["seal"];
-  EXPECT_EQ(s["status"], "sealed") << s.dump();
-  EXPECT_NE(s.value("last_error", "").find("1 of 3 KMS keys answered; 2 are needed"),
-            std::string::npos)
+  // The replica listens before it has asked KMS: wait for its first attempt's verdict.
+  const std::string verdict = "1 of 3 KMS keys answered; 2 are needed";
+  json s;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        s = c[0].Status()["seal"];
+        return s.value("last_error", "").find(verdict) != std::string::npos;
+      },
+      kStartup))
       << s.dump();
+  EXPECT_EQ(s["status"], "sealed") << s.dump();
   std::map<std::string, json> keys;
   for (const auto& k : s["kms"]["keys"]) keys[k["key"]] = k;
   EXPECT_EQ(keys[arns[0]]["healthy"], false);
@@ -387,7 +461,7 @@ TEST(CeremonyQuorum, RootTokenNeedsThresholdOperatorsAndDoctorChecksCredentials)
   json s = json::parse(start.out);
   EXPECT_EQ(s["required"], 2);
   std::string nonce = s["nonce"];
-  std::this_thread::sleep_for(kWithinInterval);
+  ASSERT_TRUE(AllCaughtUpWith(c, c[0], kWithinInterval));  // the attempt is in the backend
   auto one = Cli({"operator", "generate-root-token", "--signer-url", c[1].Url(), "--nonce", nonce,
                   "--operator", "alice", "--passphrase", "env:PA", "--json"},
                  pw);
@@ -402,7 +476,7 @@ TEST(CeremonyQuorum, RootTokenNeedsThresholdOperatorsAndDoctorChecksCredentials)
                  pw);
   ASSERT_EQ(two.exit_code, 0) << two.err;
   std::string token = json::parse(two.out)["management_token"];
-  std::this_thread::sleep_for(kWithinInterval);
+  ASSERT_TRUE(AllCaughtUpWith(c, c[1], kWithinInterval));
   EXPECT_EQ(Get(c[0].Url("/api/v1/chamber/status"), {{"Authorization", "Bearer " + token}}).status,
             200);
 }

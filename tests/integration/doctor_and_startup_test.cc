@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "support/cluster.h"
 
@@ -119,7 +118,10 @@ TEST(Doctor, ARolledBackTableIsNamedByTheCliAndDoctor) {
   ASSERT_EQ(RunCli({"operator", "generate-root-token", "--signer-url", ch.c[0].Url()}).exit_code,
             0);  // one more commit after the backup
   CopyDatabase(backup, db);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two refresh intervals
+  ASSERT_TRUE(WaitUntil(
+      [&] { return ch.c[0].Status()["state_backend"].contains("rollback_refused_revision"); },
+      std::chrono::seconds(10)))
+      << ch.c[0].Status().dump();
 
   auto seal = RunCli({"operator", "seal", "--signer-url", ch.c[0].Url(), "--auth-token", "env:O"},
                      {{"O", kTestOpsToken}});

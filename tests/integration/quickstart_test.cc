@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <regex>
-#include <thread>
 
 #include "support/cluster.h"
 
@@ -45,11 +44,8 @@ class Quickstart {
             {"CONTAINMENT_SERVER__LISTEN_PORT", std::to_string(port_)},
             {"CONTAINMENT_METRICS__LISTEN_PORT", std::to_string(metrics_port_)}},
         log);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline && script_->Running() &&
-           !Has(ReadFile(log), marker)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    WaitUntil([&] { return !script_->Running() || Has(ReadFile(log), marker); },
+              std::chrono::seconds(30), std::chrono::milliseconds(100));
     return ReadFile(log);
   }
   int Stop() { return script_->Stop(SIGTERM); }

@@ -357,18 +357,23 @@ TEST_F(ServerTest, HttpsListenerServesTheSameApiAndReloadsCertificates) {
   ASSERT_EQ(rename(dir_.File("second.key").c_str(), dir_.File("tls.key").c_str()), 0);
   ASSERT_EQ(rename(second.c_str(), dir_.File("tls.crt").c_str()), 0);
   std::string after;
-  for (int i = 0; i < 60 && after != expected; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    after = PeerFingerprint(https_port);
-  }
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        after = PeerFingerprint(https_port);
+        return after == expected;
+      },
+      std::chrono::seconds(6), std::chrono::milliseconds(100)));
   EXPECT_EQ(after, expected);
   EXPECT_NE(server_->Log().find("msg=\"certificate reloaded\""), std::string::npos);
 
-  // A broken replacement keeps the previous certificate serving.
+  // A broken replacement keeps the previous certificate serving: once the
+  // server has tried to load it (and said so), it still presents the old one.
   dir_.Write("tls.crt", "not a certificate");
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return server_->Log().find("certificate reload failed") != std::string::npos; },
+      std::chrono::seconds(10)))
+      << server_->Log();
   EXPECT_EQ(PeerFingerprint(https_port), expected);
-  EXPECT_NE(server_->Log().find("certificate reload failed"), std::string::npos);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "state/sqlite_store.h"
 #include "support/dynamodb_local.h"
 
 namespace cc::testing {
@@ -10,14 +11,14 @@ const char* BackendName(Backend b) { return b == Backend::kSqlite ? "Sqlite" : "
 
 Cluster::Cluster(Backend backend, int replicas, std::map<std::string, std::string> extra_env,
                  std::string extra_yaml)
-    : env_(std::move(extra_env)) {
+    : backend_(backend), env_(std::move(extra_env)) {
   std::string state_yaml;
   if (backend == Backend::kSqlite) {
     state_yaml = SqliteStateYaml(dir_.File("state.db"));
   } else {
-    std::string table = DynamoDbLocal::UniqueTableName();
-    DynamoDbLocal::Get().Store(table, true);
-    state_yaml = DynamoStateYaml(table, DynamoDbLocal::Get().endpoint());
+    table_ = DynamoDbLocal::UniqueTableName();
+    DynamoDbLocal::Get().Store(table_, true);
+    state_yaml = DynamoStateYaml(table_, DynamoDbLocal::Get().endpoint());
     for (const auto& [k, v] : DynamoDbLocal::Get().ServerEnv()) env_.emplace(k, v);
   }
   std::string kms_yaml = extra_yaml.find("kms:") == std::string::npos
@@ -31,11 +32,23 @@ Cluster::Cluster(Backend backend, int replicas, std::map<std::string, std::strin
   }
 }
 
+Cluster::~Cluster() {
+  net::CloseIdleConnections();  // else each server waits out our idle keep-alive
+  for (auto& r : replicas_) r->BeginStop();
+}
+
 void Cluster::StartAll() {
   for (auto& r : replicas_) r->Start();
 }
 
 std::map<std::string, std::string> Cluster::CliEnv() const { return env_; }
+
+std::unique_ptr<state::StateStore> Cluster::OpenStore() const {
+  if (backend_ == Backend::kDynamoDb) return DynamoDbLocal::Get().Store(table_, false);
+  auto s = state::SqliteStore::Open(dir_.File("state.db"), state::SqliteStore::Mode::kReadOnly);
+  if (!s.ok()) throw std::runtime_error(s.status().ToString());
+  return std::move(*s);
+}
 
 std::string FindLogValue(const std::string& log, const std::string& name) {
   auto pos = log.find(name + "=");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "state/state_store.h"
 #include "support/replica.h"
 
 namespace cc::testing {
@@ -19,12 +20,19 @@ class Cluster {
   Cluster(Backend backend, int replicas, std::map<std::string, std::string> extra_env = {},
           std::string extra_yaml = "");
 
+  // Stops every replica with SIGTERM at once (then each is waited for and its
+  // output checked for sanitizer reports).
+  ~Cluster();
+
   void StartAll();
   Replica& operator[](size_t i) { return *replicas_[i]; }
+  const Replica& at(size_t i) const { return *replicas_[i]; }
   size_t size() const { return replicas_.size(); }
   const TempDir& dir() const { return dir_; }
   const std::string& state_config() const { return state_config_; }  // for `state` commands
   std::map<std::string, std::string> CliEnv() const;                 // env for `state` commands
+  // A client of the replicas' state backend, for tests that read it directly.
+  std::unique_ptr<state::StateStore> OpenStore() const;
 
   // The setup token replica i logged (empty if none).
   std::string SetupToken(size_t i) const;
@@ -33,6 +41,8 @@ class Cluster {
 
  private:
   TempDir dir_;
+  Backend backend_;
+  std::string table_;  // DynamoDB only
   std::string state_config_;
   std::map<std::string, std::string> env_;
   std::vector<std::unique_ptr<Replica>> replicas_;

@@ -1,5 +1,7 @@
 #include "support/dynamodb_local.h"
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -20,21 +22,34 @@ DynamoDbLocal::DynamoDbLocal() {
   }
   std::string dir = std::getenv("DYNAMODB_LOCAL_DIR") ? std::getenv("DYNAMODB_LOCAL_DIR")
                                                       : CC_SOURCE_DIR "/.deps/dynamodb-local";
-  int port = FreePort();
   dir_ = std::make_unique<TempDir>();
-  process_ = std::make_unique<ChildProcess>(
-      "java",
-      std::vector<std::string>{"-Djava.library.path=" + dir + "/DynamoDBLocal_lib", "-jar",
-                               dir + "/DynamoDBLocal.jar", "-inMemory", "-sharedDb", "-port",
-                               std::to_string(port)},
-      std::map<std::string, std::string>{}, dir_->File("dynamodb-local.log"));
-  endpoint_ = "http://127.0.0.1:" + std::to_string(port);
-  auto client = Client();
-  for (int i = 0; i < 300; ++i) {
-    if (!process_->Running()) break;
-    auto r = client->CallOnce("ListTables", nlohmann::json::object());
-    if (r.ok() && r->ok()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // DynamoDB Local cannot bind port 0 and report it: pick a free port, and
+  // pick another if someone took it before the JVM bound it.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    int port = FreePort();
+    process_ = std::make_unique<ChildProcess>(
+        "java",
+        std::vector<std::string>{"-Djava.library.path=" + dir + "/DynamoDBLocal_lib", "-jar",
+                                 dir + "/DynamoDBLocal.jar", "-inMemory", "-sharedDb", "-port",
+                                 std::to_string(port)},
+        std::map<std::string, std::string>{}, dir_->File("dynamodb-local.log"));
+    endpoint_ = "http://127.0.0.1:" + std::to_string(port);
+    auto client = Client();
+    bool up = WaitUntil(
+        [&] {
+          if (!process_->Running()) return true;
+          auto r = client->CallOnce("ListTables", nlohmann::json::object());
+          return r.ok() && r->ok();
+        },
+        std::chrono::seconds(30), std::chrono::milliseconds(100));
+    if (up && process_->Running()) {
+      // The instance is never destroyed: make sure the JVM does not outlive us.
+      static int pid = 0;
+      pid = process_->pid();
+      std::atexit([] { kill(pid, SIGKILL); });
+      return;
+    }
+    if (process_->Log().find("Address already in use") == std::string::npos) break;
   }
   throw std::runtime_error("DynamoDB Local did not start from " + dir +
                            " (run scripts/install-dynamodb-local.sh): " + process_->Log());

@@ -5,8 +5,11 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -32,6 +35,42 @@ int FreePort() {
   int port = ntohs(addr.sin_port);
   close(fd);
   return port;
+}
+
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds every) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(every);
+  }
+}
+
+std::vector<std::string> SanitizerReports(const std::string& log) {
+  static const char* kMarkers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                   "WARNING: ThreadSanitizer",
+                                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer"};
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < log.size()) {
+    size_t end = log.find('\n', pos);
+    if (end == std::string::npos) end = log.size();
+    std::string line = log.substr(pos, end - pos);
+    for (const char* m : kMarkers) {
+      if (line.find(m) == std::string::npos) continue;
+      size_t next_end = end < log.size() ? log.find('\n', end + 1) : std::string::npos;
+      std::string next =
+          end < log.size()
+              ? log.substr(end + 1,
+                           (next_end == std::string::npos ? log.size() : next_end) - end - 1)
+              : "";
+      out.push_back(line + (next.empty() ? "" : "\n    " + next));
+      break;
+    }
+    pos = end + 1;
+  }
+  return out;
 }
 
 TempDir::TempDir() {
@@ -95,13 +134,21 @@ CommandResult RunCli(const std::vector<std::string>& args,
   close(err);
   int status = 0;
   waitpid(pid, &status, 0);
-  return {DecodeStatus(status), ReadFile(dir.File("out")), ReadFile(dir.File("err"))};
+  CommandResult result{DecodeStatus(status), ReadFile(dir.File("out")), ReadFile(dir.File("err"))};
+  for (const std::string& report : SanitizerReports(result.err)) {
+    ADD_FAILURE() << "sanitizer report from `containment-chamber " << (args.empty() ? "" : args[0])
+                  << "`: " << report << "\nfull stderr:\n"
+                  << result.err;
+  }
+  return result;
 }
 
 ChildProcess::ChildProcess(const std::string& binary, std::vector<std::string> args,
                            std::map<std::string, std::string> env, std::string log_path)
     : log_path_(std::move(log_path)) {
   int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  struct stat st {};
+  if (fstat(fd, &st) == 0) log_offset_ = static_cast<size_t>(st.st_size);
   pid_ = Spawn(binary, args, env, fd, fd);
   close(fd);
 }
@@ -109,6 +156,32 @@ ChildProcess::ChildProcess(const std::string& binary, std::vector<std::string> a
 ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env,
                              std::string log_path, const std::string& binary)
     : ChildProcess(binary, std::move(args), std::move(env), std::move(log_path)) {}
+
+ServerProcess::~ServerProcess() { StopAndCheckSanitizers(); }
+CheckedProcess::~CheckedProcess() { StopAndCheckSanitizers(); }
+
+void ChildProcess::StopAndCheckSanitizers() {
+  // An idle keep-alive connection from this thread would hold the server's
+  // graceful shutdown for its idle timeout (5 s): close ours first.
+  net::CloseIdleConnections();
+  if (pid_ > 0 && Running()) {
+    kill(pid_, SIGTERM);
+    if (Wait(std::chrono::seconds(20)) == -1000) {
+      ADD_FAILURE() << log_path_ << " (pid " << pid_
+                    << ") did not exit within 20 s of SIGTERM; killed, so LeakSanitizer did not "
+                       "run in it";
+      Stop(SIGKILL);
+    }
+  }
+  for (const std::string& report : SanitizerReports(OwnLog())) {
+    ADD_FAILURE() << "sanitizer report in " << log_path_ << " (pid " << pid_ << "): " << report;
+  }
+}
+
+std::string ChildProcess::OwnLog() const {
+  std::string log = Log();
+  return log.size() > log_offset_ ? log.substr(log_offset_) : "";
+}
 
 int ChildProcess::pid() const { return pid_; }
 
@@ -151,7 +224,12 @@ int ChildProcess::Wait(std::chrono::milliseconds timeout) {
   return exit_status_;
 }
 
+void ChildProcess::Signal(int signal_number) {
+  if (Running()) kill(pid_, signal_number);
+}
+
 int ChildProcess::Stop(int signal_number, std::chrono::milliseconds timeout) {
+  if (signal_number != SIGKILL) net::CloseIdleConnections();  // see StopAndCheckSanitizers
   if (Running()) kill(pid_, signal_number);
   int rc = Wait(timeout);
   if (rc == -1000) {

@@ -19,6 +19,10 @@ std::string SqliteStateYaml(const std::string& path, int refresh_interval_second
 std::string DynamoStateYaml(const std::string& table, const std::string& endpoint,
                             int refresh_interval_seconds = 1);
 
+// The ports in a signer's `listening` log line (the last one in `log`):
+// {http, metrics}; {0, 0} when there is none yet.
+std::pair<int, int> ListeningPorts(const std::string& log);
+
 class Replica {
  public:
   // `state_yaml` is the signer_state section; `extra_yaml` adds other sections.
@@ -33,6 +37,10 @@ class Replica {
   void Kill() { Stop(9); }
   // Runs another build of the server (e.g. CC_TESTHOOKS_BINARY) from the next start.
   void set_binary(std::string binary) { binary_ = std::move(binary); }
+  // Sends SIGTERM without waiting; the destructor waits and checks the log.
+  void BeginStop() {
+    if (process_) process_->Signal(15);
+  }
 
   std::string Url(const std::string& path = "") const;
   std::string MetricsUrl() const;
@@ -47,14 +55,30 @@ class Replica {
   std::string SealStatus() const;
   // Polls until the seal status equals `state` or the timeout passes.
   bool WaitForState(const std::string& state, std::chrono::milliseconds timeout) const;
+  // state_backend.revision from status (-1 when status cannot be read).
+  int64_t Revision() const;
+  // Polls until this replica has loaded `revision` (or a later one).
+  bool WaitForRevision(int64_t revision, std::chrono::milliseconds timeout) const;
+
+  // The ports written into the config. Today the signer needs real port
+  // numbers, so free ones are picked in advance. Once the signer accepts
+  // `listen_port: 0` (and logs the ports it bound in its `listening` line),
+  // make this return {0, 0}: nothing else changes, Url() and MetricsUrl() then
+  // read the ports from the current process's `listening` line. The one
+  // function to change.
+  static std::pair<int, int> ConfigPorts();
 
  private:
+  // With ports from the log: re-reads them from the current process's output.
+  void ResolvePorts() const;
+
   const TempDir& dir_;
   std::string name_;
   std::map<std::string, std::string> env_;
   std::string config_path_;
-  int http_port_ = 0;
-  int metrics_port_ = 0;
+  bool ports_from_log_ = false;
+  mutable int http_port_ = 0;
+  mutable int metrics_port_ = 0;
   std::string binary_ = CC_BINARY;
   std::unique_ptr<ServerProcess> process_;
 };

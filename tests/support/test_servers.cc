@@ -15,10 +15,10 @@ std::string PythonWithBotocore() {
 }
 
 KmsDouble::KmsDouble(std::vector<std::string> key_arns) {
-  int port = FreePort();
+  // Port 0: the double binds a port the kernel picks and prints "READY <port>".
   std::vector<std::string> args = {CC_SOURCE_DIR "/tests/tools/kms_double.py",
                                    "--port",
-                                   std::to_string(port),
+                                   "0",
                                    "--access-key",
                                    kAccessKey,
                                    "--secret-key",
@@ -30,17 +30,18 @@ KmsDouble::KmsDouble(std::vector<std::string> key_arns) {
   process_ = std::make_unique<ChildProcess>(PythonWithBotocore(), args,
                                             std::map<std::string, std::string>{},
                                             dir_.File("kms-double.log"));
+  int port = 0;
+  WaitUntil(
+      [&] {
+        std::string log = process_->Log();
+        if (auto p = log.find("READY "); p != std::string::npos && log.find('\n', p) != log.npos) {
+          port = std::atoi(log.c_str() + p + 6);
+        }
+        return port > 0 || !process_->Running();
+      },
+      std::chrono::seconds(20));
+  if (port <= 0) throw std::runtime_error("KMS test double did not start: " + process_->Log());
   endpoint_ = "http://127.0.0.1:" + std::to_string(port);
-  for (int i = 0; i < 200; ++i) {
-    net::HttpRequest req;
-    req.url = endpoint_ + "/__stats";
-    req.timeout_ms = 500;
-    auto r = net::Send(req);
-    if (r.ok() && r->status == 200) return;
-    if (!process_->Running()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("KMS test double did not start: " + process_->Log());
 }
 
 KmsDouble::~KmsDouble() { process_->Stop(9); }

@@ -16,7 +16,8 @@ namespace cc::testing {
 // python3-botocore) first, then whatever python3 is on PATH.
 std::string PythonWithBotocore();
 
-// tests/tools/kms_double.py on a free loopback port. NOT AWS KMS.
+// tests/tools/kms_double.py on a loopback port the kernel picks (port 0,
+// read back from its READY line). NOT AWS KMS.
 class KmsDouble {
  public:
   static constexpr char kAccessKey[] = "AKIDKMSDOUBLE";

@@ -3,7 +3,9 @@
 
 It speaks the KMS JSON 1.1 protocol (TrentService.Encrypt / Decrypt /
 DescribeKey) on a loopback port, checks every request's SigV4 signature with
-botocore (an independent implementation of the signer under test), and answers
+botocore (an independent implementation of the signer under test), refuses a
+signature that leaves Host, Content-Type, X-Amz-Date or X-Amz-Target out of
+SignedHeaders or whose X-Amz-Date is more than 5 minutes off, and answers
 in AWS's JSON shapes, including the error responses. Its "encryption" is an
 HMAC-SHA256 keystream with an HMAC tag over the key ARN and the encryption
 context: enough to behave like KMS (context must match, key must match), not a
@@ -43,6 +45,8 @@ from botocore_clock import signing_at
 import kms_recipient
 
 MAGIC = b"KMSD"
+# Headers every request must sign (lower-case, as in SignedHeaders).
+REQUIRED_SIGNED_HEADERS = ("host", "content-type", "x-amz-date", "x-amz-target")
 
 
 class State:
@@ -119,11 +123,25 @@ def verify_sigv4(state, method, path, headers, body):
         when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
     except ValueError:
         return ("IncompleteSignatureException", "Missing or malformed X-Amz-Date")
+    # As AWS: a signature more than 5 minutes away from the server's clock is refused.
     now = datetime.datetime.utcnow()
-    if abs((now - when).total_seconds()) > 300:
+    fmt = "%Y%m%dT%H%M%SZ"
+    skew = datetime.timedelta(minutes=5)
+    if when < now - skew:
         return ("InvalidSignatureException",
-                "Signature expired: %s is now earlier than %s (%s - 5 min.)" % (amz_date, now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%dT%H%M%SZ")))
+                "Signature expired: %s is now earlier than %s (%s - 5 min.)"
+                % (amz_date, (now - skew).strftime(fmt), now.strftime(fmt)))
+    if when > now + skew:
+        return ("InvalidSignatureException",
+                "Signature not yet current: %s is still later than %s (%s + 5 min.)"
+                % (amz_date, (now + skew).strftime(fmt), now.strftime(fmt)))
     signed = fields.get("SignedHeaders", "").split(";")
+    # A header left out of SignedHeaders could be changed in flight without
+    # breaking the signature (the operation, the body's type, the date).
+    for required in REQUIRED_SIGNED_HEADERS:
+        if required not in signed:
+            return ("IncompleteSignatureException",
+                    "'%s' must be a 'SignedHeader' in the AWS Authorization." % required)
     lower = {k.lower(): v for k, v in headers.items()}
     to_sign = {h: lower[h] for h in signed if h in lower and h not in ("x-amz-date", "x-amz-security-token")}
     url = "http://%s%s" % (lower.get("host", "localhost"), path)

@@ -1,0 +1,117 @@
+#include "auth/auth_index.h"
+
+#include <algorithm>
+
+#include "crypto/hmac.h"
+
+namespace cc::auth {
+
+using records::kAuthPolicy;
+using records::kAuthToken;
+
+bool CompiledRule::Matches(const AccessRequest& req, std::string_view lower_pubkey) const {
+  auto has = [](const std::unordered_set<std::string>& set, std::string_view v) {
+    return !v.empty() && set.count(std::string(v)) > 0;
+  };
+  if (scopes && !has(*scopes, req.scope)) return false;
+  if (keys && !has(*keys, lower_pubkey)) return false;
+  if (operations && !has(*operations, req.operation)) return false;
+  return true;
+}
+
+CompiledPolicy CompiledPolicy::From(records::AuthPolicy policy) {
+  CompiledPolicy c;
+  auto set = [](const std::optional<std::vector<std::string>>& v)
+      -> std::optional<std::unordered_set<std::string>> {
+    if (!v) return std::nullopt;
+    return std::unordered_set<std::string>(v->begin(), v->end());
+  };
+  for (const auto& r : policy.rules)
+    c.rules.push_back({r.effect, set(r.scopes), set(r.keys), set(r.operations)});
+  c.record = std::move(policy);
+  return c;
+}
+
+std::string AuthIndex::Hash(const crypto::SecretBytes& key, std::string_view token) {
+  return crypto::HmacSha256(key.view(), token);
+}
+
+std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
+                                                  std::shared_ptr<const crypto::SecretBytes> key,
+                                                  const AuthIndex* previous) {
+  auto index = std::make_shared<AuthIndex>();
+  index->revision_ = snap.head.revision;
+  index->token_key_ = std::move(key);
+  auto unchanged = [&](const state::Record& r) {
+    if (!previous) return false;
+    auto it = previous->record_revisions_.find(r.key);
+    return it != previous->record_revisions_.end() && it->second == r.revision;
+  };
+  for (auto it = snap.records.lower_bound({kAuthPolicy, ""});
+       it != snap.records.end() && it->first.kind == kAuthPolicy; ++it) {
+    const state::Record& r = it->second;
+    const CompiledPolicy* old = unchanged(r) ? previous->FindPolicy(r.key.id) : nullptr;
+    if (old) {
+      index->policies_.emplace(r.key.id, *old);
+    } else if (auto p = records::Decode<records::AuthPolicy>(r.body); p.ok()) {
+      index->policies_.emplace(r.key.id, CompiledPolicy::From(std::move(*p)));
+    } else {
+      continue;  // unreadable: the manifest check reports tampering
+    }
+    index->record_revisions_[r.key] = r.revision;
+  }
+  for (auto it = snap.records.lower_bound({kAuthToken, ""});
+       it != snap.records.end() && it->first.kind == kAuthToken; ++it) {
+    const state::Record& r = it->second;
+    const records::AuthToken* old = unchanged(r) ? previous->FindById(r.key.id) : nullptr;
+    records::AuthToken t;
+    if (old) {
+      t = *old;
+    } else if (auto d = records::Decode<records::AuthToken>(r.body); d.ok() && d->id == r.key.id) {
+      t = std::move(*d);
+    } else {
+      continue;
+    }
+    index->id_by_hash_[t.hash] = t.id;
+    index->record_revisions_[r.key] = r.revision;
+    index->tokens_.emplace(t.id, std::move(t));
+  }
+  return index;
+}
+
+std::shared_ptr<const AuthIndex> AuthIndex::WithoutTokenKey() const {
+  auto copy = std::make_shared<AuthIndex>(*this);
+  copy->token_key_.reset();
+  return copy;
+}
+
+const records::AuthToken* AuthIndex::FindByToken(std::string_view presented) const {
+  if (!token_key_) return nullptr;
+  const std::string hash = Hash(*token_key_, presented);
+  auto it = id_by_hash_.find(hash);
+  if (it == id_by_hash_.end()) return nullptr;
+  const records::AuthToken* t = FindById(it->second);
+  // The map lookup found it; the stored hash is compared in constant time too.
+  return t && crypto::ConstantTimeEquals(t->hash, hash) ? t : nullptr;
+}
+
+const records::AuthToken* AuthIndex::FindById(const std::string& id) const {
+  auto it = tokens_.find(id);
+  return it == tokens_.end() ? nullptr : &it->second;
+}
+
+const CompiledPolicy* AuthIndex::FindPolicy(const std::string& name) const {
+  auto it = policies_.find(name);
+  return it == policies_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> AuthIndex::TokensUsing(const std::string& policy) const {
+  std::vector<std::string> ids;
+  for (const auto& [id, t] : tokens_) {
+    if (std::find(t.policies.begin(), t.policies.end(), policy) != t.policies.end())
+      ids.push_back(id);
+  }
+  return ids;
+}
+
+}  // namespace cc::auth
