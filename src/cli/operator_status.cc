@@ -110,6 +110,10 @@ void AddStatusCommand(CLI::App* op, int& exit_code) {
         }
         PrintSeal(seal);
         PrintBackend(s->value("state_backend", json::object()));
+        if (s->contains("auth") && (*s)["auth"].is_object()) {
+          std::cout << "Auth\n";  // what this replica has loaded
+          for (const auto& [k, v] : (*s)["auth"].items()) Line(k, Plain(v));
+        }
       });
       return Status::Ok();
     });
