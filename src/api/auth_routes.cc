@@ -59,7 +59,8 @@ class AuthRoutes {
       const std::string& name = req.path_params.at("name");
       auto idx = authorizer_.index();
       const auth::CompiledPolicy* p = idx ? idx->FindPolicy(name) : nullptr;
-      if (!p) return HttpResponse::Error(404, "not_found", "no policy named '" + DisplaySafe(name) + "'");
+      if (!p)
+        return HttpResponse::Error(404, "not_found", "no policy named '" + DisplaySafe(name) + "'");
       return HttpResponse::Json(200, PolicyJson(p->record));
     });
   }
@@ -110,7 +111,8 @@ class AuthRoutes {
       const std::string& id = req.path_params.at("id");
       auto idx = authorizer_.index();
       const records::AuthToken* t = idx ? idx->FindById(id) : nullptr;
-      if (!t) return HttpResponse::Error(404, "not_found", "no token with id '" + DisplaySafe(id) + "'");
+      if (!t)
+        return HttpResponse::Error(404, "not_found", "no token with id '" + DisplaySafe(id) + "'");
       return HttpResponse::Json(200, TokenJson(*t));
     });
   }
@@ -162,7 +164,8 @@ std::optional<HttpResponse> Authorize(const auth::Authorizer& authorizer,
              {"source", req.remote_address}});
   Status st = d.ToStatus();
   HttpResponse r = StatusError(st);
-  if (st.code() == ErrorCode::kUnauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (st.code() == ErrorCode::kUnauthenticated)
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
   return r;
 }
 
@@ -170,7 +173,8 @@ void AddAuthRoutes(Router& router, seal::ChamberService& chamber,
                    const auth::Authorizer& authorizer, metrics::Registry& metrics) {
   auto r = std::make_shared<AuthRoutes>(chamber, authorizer, metrics);
   auto add = [&](const char* method, const char* pattern, Execution where, auto member) {
-    router.Add(method, pattern, where, [r, member](const HttpRequest& q) { return ((*r).*member)(q); });
+    router.Add(method, pattern, where,
+               [r, member](const HttpRequest& q) { return ((*r).*member)(q); });
   };
   // Reads come from memory: inline. Writes commit: worker pool.
   add("GET", kPolicies, Execution::kInline, &AuthRoutes::ListPolicies);

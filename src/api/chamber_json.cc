@@ -97,7 +97,7 @@ json StatusJson(const seal::StatusReport& r) {
     backend["rollback_refused_revision"] = *b.rollback_refused_revision;
   if (!b.foreign_chamber_refused.empty())
     backend["foreign_chamber_refused"] = b.foreign_chamber_refused;
-  return {{"seal", seal}, {"state_backend", backend}};
+  return {{"seal", seal}, {"state_backend", backend}, {"tee", TeeJson(r.tee)}};
 }
 
 json ChamberJson::Status() const { return StatusJson(chamber_.Status()); }

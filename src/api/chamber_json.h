@@ -26,6 +26,7 @@ class ChamberJson final : public ChamberView {
   Result<nlohmann::json> Seal(const nlohmann::json& request) override;
   Result<nlohmann::json> RootToken(const nlohmann::json& request,
                                    const std::string& source = "") override;
+  Result<nlohmann::json> CreateTeeBlob(const nlohmann::json& request) override;
 
  private:
   seal::ChamberService& chamber_;
@@ -33,5 +34,7 @@ class ChamberJson final : public ChamberView {
 
 // The status document, also used by tests.
 nlohmann::json StatusJson(const seal::StatusReport& report);
+// Its "tee" part: the blob and the last auto-unseal attempt.
+nlohmann::json TeeJson(const seal::TeeReport& tee);
 
 }  // namespace cc::api

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "api/auth_json.h"
+#include "api/auth_routes.h"
 #include "api/json_body.h"
 #include "api/json_fields.h"
 #include "api/text_escape.h"
@@ -36,7 +38,28 @@ class ChamberRoutes {
 
   HttpResponse Status(const HttpRequest& req) const {
     if (auto denied = Authorize(req, "chamber_status")) return *denied;
-    return HttpResponse::Json(200, chamber_.Status());
+    json status = chamber_.Status();
+    status["auth"] = AuthSummaryJson(authorizer_.Summary());
+    return HttpResponse::Json(200, status);
+  }
+
+  // Vault's sys/seal-status: open, and nothing about keys, tables or endpoints.
+  HttpResponse SealStatus() const {
+    json s = chamber_.Status()["seal"];
+    return HttpResponse::Json(200, {{"initialized", s.value("initialized", false)},
+                                    {"status", s.value("status", "")},
+                                    {"sealed", s.value("sealed", true)},
+                                    {"t", s.value("t", 0)},
+                                    {"n", s.value("n", 0)},
+                                    {"progress", s.value("progress", 0)},
+                                    {"nonce", ""},
+                                    {"type", s.value("type", "")}});
+  }
+
+  // No validator keys are loaded by this product yet: an empty list.
+  HttpResponse PublicKeys(const HttpRequest& req) const {
+    if (auto denied = Authorize(req, "public_keys")) return *denied;
+    return HttpResponse::Json(200, json::array());
   }
 
   HttpResponse Init(const HttpRequest& req) {
@@ -83,38 +106,53 @@ class ChamberRoutes {
     return Reply(chamber_.Seal(body));
   }
 
+  HttpResponse TeeBlob(const HttpRequest& req) {
+    if (auto denied = Authorize(req, "chamber_seal")) return *denied;
+    json body;
+    if (auto error = ParseJsonBody(req, body)) return *error;
+    return Reply(chamber_.CreateTeeBlob(body));
+  }
+
   HttpResponse RootToken(const HttpRequest& req) {
     json body;
     if (auto error = Ceremony(req, body)) return *error;
     return Reply(chamber_.RootToken(body, req.remote_address));
   }
 
-  // The seal gate. No validator keys are loaded by this product yet.
+  // The seal gate. Auth comes first (a caller learns nothing about keys it
+  // may not use): 401, then 400 for a body without a readable `type`, 403,
+  // then 503 sealed, then 404 (no validator keys are loaded by this product).
   HttpResponse Sign(const HttpRequest& req) const {
-    if (auto denied = Authorize(req, "sign")) return *denied;
+    const std::string& pubkey = req.path_params.at("pubkey");
+    json body;
+    std::optional<HttpResponse> bad_body = ParseJsonBody(req, body);
+    std::string type;
+    if (!bad_body && body.contains("type") && body["type"].is_string()) type = body["type"];
+    auth::Decision d;
+    auto denied = api::Authorize(authorizer_, metrics_, req, "/api/v1/eth2/sign/{pubkey}",
+                                 {"sign", pubkey, type}, &d);
+    if (denied && d.verdict == auth::Decision::Verdict::kUnauthenticated) return *denied;
+    if (bad_body) return *bad_body;
+    if (type.empty()) {
+      return HttpResponse::Error(400, "invalid_argument",
+                                 "a sign request needs a JSON body with a string 'type' (e.g. "
+                                 "ATTESTATION)");
+    }
+    if (denied) return *denied;
     seal::SealState state = chamber_.State();
     if (!seal::CanSign(state)) {
       return HttpResponse::Error(503, "sealed",
                                  "the signer is " + std::string(seal::SealStateName(state)) +
                                      "; signing needs an unsealed chamber");
     }
-    json body;
-    if (auto error = ParseJsonBody(req, body)) return *error;
-    return HttpResponse::Error(
-        404, "key_not_found",
-        "no validator key " + DisplaySafe(req.path_params.at("pubkey")) + " is loaded");
+    return HttpResponse::Error(404, "key_not_found",
+                               "no validator key " + DisplaySafe(pubkey) + " is loaded");
   }
 
  private:
-  // Every non-probe route passes through here: 401/403 as JSON, counted.
+  // Every non-probe route passes through here: 401/403 as JSON, counted, audited.
   std::optional<HttpResponse> Authorize(const HttpRequest& req, std::string_view scope) const {
-    cc::Status st = authorizer_.Check(req.Header("Authorization"), scope);
-    if (st.ok()) return std::nullopt;
-    metrics_.Inc("containment_auth_rejections_total");
-    HttpResponse r = StatusError(st);
-    if (st.code() == ErrorCode::kUnauthenticated)
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
+    return api::Authorize(authorizer_, metrics_, req, req.method + " " + req.path, {scope, "", ""});
   }
 
   // Ceremonies carry secrets: HTTPS only while TLS is on (unless allowed),
@@ -134,7 +172,7 @@ class ChamberRoutes {
 
   HttpResponse CountRejection(const Result<json>& r) {
     if (!r.ok() && r.status().code() == ErrorCode::kUnauthenticated) {
-      metrics_.Inc("containment_auth_rejections_total");
+      metrics_.Inc("containment_auth_rejections_total", {{"reason", "invalid_ceremony_token"}});
     }
     return Reply(r);
   }
@@ -186,10 +224,14 @@ void AddChamberRoutes(Router& router, ChamberView& chamber, const auth::Authoriz
   on_worker("POST", "/api/v1/chamber/unseal", &ChamberRoutes::Unseal);
   on_worker("POST", "/api/v1/chamber/seal", &ChamberRoutes::Seal);
   on_worker("POST", "/api/v1/chamber/root-token", &ChamberRoutes::RootToken);
+  on_worker("POST", "/api/v1/chamber/tee/blob", &ChamberRoutes::TeeBlob);
   on_worker("POST", "/api/v1/eth2/sign/{pubkey}", &ChamberRoutes::Sign);
-  // Specified but not part of this build yet (rotation, Auth API, TEE blob).
-  for (const char* pattern :
-       {"/api/v1/chamber/rotate/*", "/api/v1/chamber/auth/*", "/api/v1/chamber/tee/blob"}) {
+  router.Add("GET", "/api/v1/chamber/seal-status", kInline,
+             [r](const HttpRequest&) { return r->SealStatus(); });
+  router.Add("GET", "/api/v1/eth2/publicKeys", kInline,
+             [r](const HttpRequest& q) { return r->PublicKeys(q); });
+  // Specified but not part of this build yet (rotation: a later issue).
+  for (const char* pattern : {"/api/v1/chamber/rotate/*"}) {
     for (const char* method : {"GET", "POST"}) {
       router.Add(method, pattern, kInline, [](const HttpRequest& q) {
         return HttpResponse::Error(501, "not_implemented",

@@ -44,6 +44,11 @@ class ChamberView {
   // POST /api/v1/chamber/root-token (operator quorum or a logged one-time token).
   virtual Result<nlohmann::json> RootToken(const nlohmann::json& request,
                                            const std::string& source = "") = 0;
+
+  // POST /api/v1/chamber/tee/blob (chamber_seal scope): writes the TEE
+  // auto-unseal blob from this replica (unsealed, inside a Nitro Enclave).
+  virtual Result<nlohmann::json> CreateTeeBlob(const nlohmann::json& request) = 0;
+
 };
 
 }  // namespace cc::api

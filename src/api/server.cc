@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "api/auth_routes.h"
 #include "api/chamber_routes.h"
 #include "api/http_server.h"
 #include "api/router.h"
@@ -51,9 +52,13 @@ std::string HostPort(const std::string& address, int port) {
 
 }  // namespace
 
-ApiServer::ApiServer(const config::Config& config, ChamberView& chamber,
+ApiServer::ApiServer(const config::Config& config, seal::ChamberService& chamber,
                      const auth::Authorizer& authorizer, metrics::Registry& metrics)
-    : config_(config), chamber_(chamber), authorizer_(authorizer), metrics_(metrics) {
+    : config_(config),
+      service_(chamber),
+      chamber_(chamber),
+      authorizer_(authorizer),
+      metrics_(metrics) {
   metrics_.DescribeCounter(kRejections,
                            "Clients the HTTP server refused or dropped, by reason (limits, "
                            "deadlines, a full worker queue)");
@@ -67,6 +72,7 @@ Status ApiServer::Start() {
   api_routes_ = std::make_unique<Router>();
   AddChamberRoutes(*api_routes_, chamber_, authorizer_, metrics_,
                    {tls && !h.allow_plaintext_ceremonies, [this] { return https_port_; }});
+  AddAuthRoutes(*api_routes_, service_, authorizer_, metrics_);
   metrics_routes_ = std::make_unique<Router>();
   metrics_routes_->Add("GET", "/metrics", Execution::kInline, [this](const HttpRequest&) {
     HttpResponse r = HttpResponse::Text(200, metrics_.Render());

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "api/chamber_view.h"
+#include "api/chamber_json.h"
 #include "auth/authorizer.h"
 #include "common/status.h"
 #include "config/config.h"
@@ -23,8 +23,8 @@ class TlsCertificates;
 
 class ApiServer {
  public:
-  ApiServer(const config::Config& config, ChamberView& chamber, const auth::Authorizer& authorizer,
-            metrics::Registry& metrics);
+  ApiServer(const config::Config& config, seal::ChamberService& chamber,
+            const auth::Authorizer& authorizer, metrics::Registry& metrics);
   ~ApiServer();
 
   // Binds every listener; an error names the address that could not be bound.
@@ -42,7 +42,8 @@ class ApiServer {
   void CertificateReloadLoop();
 
   const config::Config& config_;
-  ChamberView& chamber_;
+  seal::ChamberService& service_;
+  ChamberJson chamber_;  // the JSON face of service_
   const auth::Authorizer& authorizer_;
   metrics::Registry& metrics_;
 

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/doctor_tee.h"
 #include "cli/signer_client.h"
 #include "common/clock.h"
 #include "records/records.h"
@@ -224,20 +225,6 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
   }
 }
 
-// "TEE auto-unseal never works"
-void CheckTee(const config::Config& config, const std::optional<state::Snapshot>& snap,
-              std::vector<Finding>& out) {
-  if (!snap) return;
-  bool blob = snap->Find({records::kTeeBlob, "current"}) != nullptr;
-  if (config.tee_platform == "nitro" && !blob) {
-    Add(out, Finding::kWarn, "tee blob",
-        "tee.platform is nitro but no TEE auto-unseal blob exists; an unsealed enclave replica "
-        "creates it (POST /api/v1/chamber/tee/blob)");
-  } else if (blob) {
-    Add(out, Finding::kInfo, "tee blob", "a TEE auto-unseal blob exists");
-  }
-}
-
 }  // namespace
 
 const char* LevelName(Finding::Level level) {
@@ -262,7 +249,7 @@ std::vector<Finding> RunDoctor(const config::Config& config, const DoctorOptions
   CheckIntegrity(config, options, snap, out);
   CheckRefresh(config, options, snap, out);
   CheckQuorum(snap, out);
-  CheckTee(config, snap, out);
+  CheckTeeAutoUnseal(config, options, snap, out);  // doctor_tee.cc
   return out;
 }
 

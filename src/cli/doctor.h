@@ -1,4 +1,4 @@
-// `state doctor`: one check per troubleshooting symptom of SPEC section 9.
+// `state doctor`: one check per troubleshooting symptom (docs/operations.md).
 #pragma once
 
 #include <optional>
@@ -30,6 +30,7 @@ struct DoctorOptions {
   std::optional<config::KmsConfig> kms;
   std::string kms_secrets_error;
   bool no_kms = false;  // --no-kms: never call a KMS (the manifest is not verified)
+  std::string pcrs_file;  // --pcrs: a build's measurements, for the TEE check
 };
 
 std::vector<Finding> RunDoctor(const config::Config& config, const DoctorOptions& options);

@@ -1,5 +1,6 @@
 // `containment-chamber operator status`: one human format (label: value, no
 // quoting), or the status JSON as the server sent it with --json.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -90,6 +91,25 @@ void PrintBackend(const json& b) {
   }
 }
 
+// The other sections of status (auth, tee), flattened: "blob present: no".
+void PrintFields(const std::string& prefix, const json& obj) {
+  for (const auto& [k, v] : obj.items()) {
+    std::string label = prefix + k;
+    std::replace(label.begin(), label.end(), '_', ' ');
+    if (v.is_object()) {
+      PrintFields(label + " ", v);
+    } else {
+      Line(label, v.is_array() ? v.dump() : Plain(v));
+    }
+  }
+}
+
+void PrintSection(const char* title, const json& obj) {
+  if (!obj.is_object() || obj.empty()) return;
+  std::cout << title << "\n";
+  PrintFields("", obj);
+}
+
 }  // namespace
 
 void AddStatusCommand(CLI::App* op, int& exit_code) {
@@ -110,10 +130,8 @@ void AddStatusCommand(CLI::App* op, int& exit_code) {
         }
         PrintSeal(seal);
         PrintBackend(s->value("state_backend", json::object()));
-        if (s->contains("auth") && (*s)["auth"].is_object()) {
-          std::cout << "Auth\n";  // what this replica has loaded
-          for (const auto& [k, v] : (*s)["auth"].items()) Line(k, Plain(v));
-        }
+        PrintSection("Auth", s->value("auth", json()));  // what this replica has loaded
+        PrintSection("TEE", s->value("tee", json()));
       });
       return Status::Ok();
     });

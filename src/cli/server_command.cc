@@ -7,12 +7,12 @@
 #include <map>
 #include <memory>
 
-#include "api/chamber_json.h"
 #include "api/server.h"
 #include "api/tls_certificates.h"
 #include "auth/authorizer.h"
 #include "cli/commands.h"
 #include "common/log.h"
+#include "common/test_hooks.h"
 #include "config/config.h"
 #include "crypto/kdf.h"
 #include "kms/kms_factory.h"
@@ -21,6 +21,7 @@
 #include "seal/chamber.h"
 #include "state/refresher.h"
 #include "state/store_factory.h"
+#include "tee/attestor.h"
 
 namespace cc::cli {
 namespace {
@@ -29,6 +30,33 @@ struct ServerArgs {
   std::string config_file;
   std::map<std::string, std::string> flag_values;  // config path → value
 };
+
+// tee.platform: nitro opens the Nitro Secure Module; without it (not in an
+// enclave) the replica runs in its configured mode and says so. The test
+// build may supply a test attestor instead (common/test_hooks.h).
+seal::TeeOptions TeeFor(const config::Config& config) {
+  seal::TeeOptions tee;
+  tee.platform = config.tee_platform;
+  if (config.tee_platform != "nitro") return tee;
+  if (auto test = test_hooks::TestTeeFromEnvironment()) {
+    log::Warn("tee",
+              "TEST attestor in use: attestation documents come from a test CA, not the "
+              "Nitro Secure Module (test build only)");
+    tee.attestor = std::move(test->attestor);
+    tee.root_pem = std::move(test->root_pem);
+    return tee;
+  }
+  auto nsm = tee::NsmAttestor::Open();
+  if (!nsm.ok()) {
+    log::Warn("tee",
+              "tee.platform is nitro but the Nitro Secure Module is not available; TEE "
+              "auto-unseal is off on this replica",
+              {{"error", nsm.status().message()}});
+    return tee;
+  }
+  tee.attestor = std::shared_ptr<tee::Attestor>(std::move(*nsm));
+  return tee;
+}
 
 int StartupError(const Status& st) {
   log::Error("server", "cannot start", {{"error", st.ToString()}});
@@ -118,12 +146,17 @@ int RunServer(const ServerArgs& args) {
   kms->SetMetrics(&registry);
   seal::Chamber chamber(
       refresher, *kms, clock,
-      {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info}, &registry);
+      {state_cfg.refresh_interval_seconds, state_cfg.unseal_timeout_minutes, info}, &registry,
+      TeeFor(config));
   chamber.SetAuthorizer(&authorizer);
   chamber.Start();
 
-  api::ChamberJson chamber_api(chamber);
-  api::ApiServer server(config, chamber_api, authorizer, registry);
+  if (!authorizer.Enforced()) {
+    log::Warn("auth",
+              "no auth policy exists (static or runtime): signing and public keys are open to "
+              "anyone who can reach this port until one is created (docs/auth.md)");
+  }
+  api::ApiServer server(config, chamber, authorizer, registry);
   if (Status st = server.Start(); !st.ok()) return StartupError(st);
 
   int sig = 0;

@@ -27,6 +27,7 @@ struct StateArgs {
   std::string ca_file;
   bool allow_plaintext = false;
   bool no_kms = false;
+  std::string pcrs_file;
 };
 
 // The server's configuration is required: without it these commands would
@@ -126,6 +127,7 @@ int Doctor(const StateArgs& a) {
   options.signer_url = a.signer_url;
   options.ca_file = a.ca_file;
   options.allow_plaintext = a.allow_plaintext;
+  options.pcrs_file = a.pcrs_file;
   if (!a.auth_token.empty()) {
     auto t = ResolveSecretArg("--auth-token", a.auth_token);
     if (!t.ok()) return Report(t.status());
@@ -200,6 +202,9 @@ void RegisterStateCommands(CLI::App& app, int& exit_code) {
                    "Allow plain http:// to a non-loopback signer");
   doctor->add_flag("--no-kms", dargs->no_kms,
                    "Never call a KMS (the integrity manifest is then not verified)");
+  doctor->add_option("--pcrs", dargs->pcrs_file,
+                     "A build's PCRs (nitro-cli describe-eif output or {\"0\": hex}) to compare "
+                     "with the TEE blob");
   add("create-table", "Create the DynamoDB state table with the expected key schema", CreateTable);
 }
 

@@ -28,7 +28,7 @@ class AwsKms final : public Kms {
   // (tee::RecipientKey opens it). A Plaintext in that answer is an error.
   Result<std::string> DecryptForRecipient(const std::string& key_uri, const std::string& ciphertext,
                                           const EncryptionContext& context,
-                                          const std::string& attestation_document);
+                                          const std::string& attestation_document) override;
 
   // The region of arn:aws:kms:REGION:ACCOUNT:key/ID.
   static Result<std::string> RegionOf(const std::string& arn);

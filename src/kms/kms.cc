@@ -27,6 +27,13 @@ std::string ContextAad(const std::string& key_uri, const EncryptionContext& cont
   return out;
 }
 
+Result<std::string> Kms::DecryptForRecipient(const std::string& key_uri, const std::string&,
+                                             const EncryptionContext&, const std::string&) {
+  return Status::FailedPrecondition("KMS key '" + key_uri +
+                                    "' cannot decrypt for a Nitro Enclave: only AWS KMS keys "
+                                    "support a Recipient (attestation document)");
+}
+
 void KmsRouter::SetProvider(const std::string& name, std::unique_ptr<Kms> provider) {
   std::lock_guard<std::mutex> l(providers_mu_);
   providers_[name] = std::move(provider);
@@ -109,6 +116,18 @@ Result<crypto::SecretBytes> KmsRouter::Decrypt(const std::string& key_uri,
                                                const EncryptionContext& context) {
   return Call<crypto::SecretBytes>(key_uri,
                                    [&](Kms& k) { return k.Decrypt(key_uri, ciphertext, context); });
+}
+
+Result<std::string> KmsRouter::DecryptForRecipient(const std::string& key_uri,
+                                                   const std::string& ciphertext,
+                                                   const EncryptionContext& context,
+                                                   const std::string& attestation_document) {
+  CC_ASSIGN_OR_RETURN(Kms * provider, Route(key_uri));
+  auto r = provider->DecryptForRecipient(key_uri, ciphertext, context, attestation_document);
+  // A refusal here is usually a key policy's attestation condition after a
+  // new build: the TEE status reports it; key health stays about the key.
+  if (r.ok()) Record(key_uri, Status::Ok());
+  return r;
 }
 
 std::map<std::string, KeyHealth> KmsRouter::Health() const {

@@ -32,6 +32,13 @@ class Kms {
   virtual Result<crypto::SecretBytes> Decrypt(const std::string& key_uri,
                                               const std::string& ciphertext,
                                               const EncryptionContext& context) = 0;
+  // Decrypt for a Nitro Enclave (KMS's Recipient): the answer is a CMS
+  // EnvelopedData that only the key in the attestation document opens
+  // (tee::RecipientKey). Only AWS KMS has it; others answer kFailedPrecondition.
+  virtual Result<std::string> DecryptForRecipient(const std::string& key_uri,
+                                                  const std::string& ciphertext,
+                                                  const EncryptionContext& context,
+                                                  const std::string& attestation_document);
 };
 
 // "aws", "pkcs11" or "local"; InvalidArgument for anything else.
@@ -66,6 +73,9 @@ class KmsRouter final : public Kms {
                               const EncryptionContext& context) override;
   Result<crypto::SecretBytes> Decrypt(const std::string& key_uri, const std::string& ciphertext,
                                       const EncryptionContext& context) override;
+  Result<std::string> DecryptForRecipient(const std::string& key_uri, const std::string& ciphertext,
+                                          const EncryptionContext& context,
+                                          const std::string& attestation_document) override;
 
   std::map<std::string, KeyHealth> Health() const;
 

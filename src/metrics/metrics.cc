@@ -125,7 +125,9 @@ Registry& Global() {
     reg->DescribeCounter("containment_chamber_unseal_shares_total",
                          "Operator share submissions, by operator");
     reg->DescribeCounter("containment_chamber_rotation_total", "Rotations, by type");
-    reg->DescribeCounter("containment_auth_rejections_total", "Requests refused by auth");
+    reg->DescribeCounter("containment_auth_rejections_total", "Requests refused by auth, by reason");
+    reg->DescribeCounter("containment_auth_decisions_total",
+                         "Auth decisions on authenticated routes, by result (allow, deny)");
     reg->DescribeGauge("containment_state_revision", "State backend revision this replica holds");
     reg->DescribeGauge("containment_state_refresh_age_seconds",
                        "Seconds since the last successful state refresh");
@@ -144,6 +146,12 @@ Registry& Global() {
                        "1 when the last call with this KMS key succeeded, by key URI");
     reg->DescribeGauge("containment_chamber_integrity_error",
                        "1 while the stored state fails authentication on this replica");
+    reg->DescribeCounter("containment_tee_auto_unseal_total",
+                         "TEE auto-unseal attempts inside a Nitro Enclave, by result (unsealed, "
+                         "pcr_mismatch, kms_denied, stale_blob, error)");
+    reg->DescribeHistogram("containment_tee_attestation_verify_seconds",
+                           "Time to verify this enclave's own attestation document",
+                           {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25});
     reg->DescribeGauge("containment_build_info", "Always 1; the version label is the build");
     reg->Set("containment_build_info", {{"version", kVersion}}, 1);
     return reg;

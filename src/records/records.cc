@@ -277,7 +277,9 @@ Result<AuthToken> Decode(const std::string& body) {
 // --- TeeBlob
 std::string Encode(const TeeBlob& r) {
   return Wrap(kTeeBlob, {{"pcrs", BinaryMap(r.pcrs)},
-                         {"kms_shares", SharesJson(r.kms_shares)},
+                         {"mk_generation", r.mk_generation},
+                         {"kms_threshold", r.kms_threshold},
+                         {"kms_keys", r.kms_keys},
                          {"sealed", B64(r.sealed)},
                          {"created_at", r.created_at}});
 }
@@ -287,10 +289,23 @@ Result<TeeBlob> Decode(const std::string& body) {
     json j = Open(body, kTeeBlob);
     TeeBlob r;
     r.pcrs = BinaryMapFrom(j.at("pcrs"));
-    r.kms_shares = SharesFrom(j.at("kms_shares"));
+    r.mk_generation = j.at("mk_generation").get<uint32_t>();
+    r.kms_threshold = j.at("kms_threshold").get<int>();
+    r.kms_keys = j.at("kms_keys").get<std::vector<std::string>>();
     r.sealed = Unb64(j, "sealed");
     r.created_at = j.at("created_at").get<int64_t>();
     return r;
+  });
+}
+
+std::string EncodeTeeBlobShares(const std::vector<KmsShare>& shares) {
+  return json{{"type", "tee_blob_shares"}, {"v", kRecordVersion}, {"shares", SharesJson(shares)}}
+      .dump();
+}
+Result<std::vector<KmsShare>> DecodeTeeBlobShares(std::string_view bytes) {
+  return Guarded<std::vector<KmsShare>>([&] {
+    json j = Open(std::string(bytes), "tee_blob_shares");
+    return SharesFrom(j.at("shares"));
   });
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -127,12 +128,17 @@ struct AuthToken {
   std::string description;
 };
 
-// Nitro auto-unseal blob: KMS-wrapped MK shares inside an AES-GCM layer bound
-// to the expected PCRs.
+// Nitro auto-unseal blob (SPEC 4, docs/tee.md): Shamir shares of MK, each
+// wrapped by one AWS KMS key of the chamber, sealed together in an AES-GCM
+// layer bound to the enclave measurements `pcrs` (integrity only). The
+// fields beside `sealed` say what it was made for, so a replica can tell a
+// stale blob (another MK generation or KMS key set) without opening it.
 struct TeeBlob {
-  std::map<int, std::string> pcrs;
-  std::vector<KmsShare> kms_shares;
-  std::string sealed;
+  std::map<int, std::string> pcrs;  // PCR index -> raw value the layer is bound to
+  uint32_t mk_generation = 1;
+  int kms_threshold = 0;
+  std::vector<std::string> kms_keys;  // the AWS keys holding a share, in share order
+  std::string sealed;                 // tee::SealToPcrs(EncodeTeeBlobShares(shares))
   int64_t created_at = 0;
 };
 
@@ -194,6 +200,10 @@ std::string Encode(const OneTimeToken& r);
 
 template <typename T>
 Result<T> Decode(const std::string& body);
+
+// What a TeeBlob's sealed layer holds: the KMS-wrapped shares.
+std::string EncodeTeeBlobShares(const std::vector<KmsShare>& shares);
+Result<std::vector<KmsShare>> DecodeTeeBlobShares(std::string_view bytes);
 
 // Decodes the record `key` of a snapshot; NotFound when absent.
 template <typename T>

@@ -56,8 +56,14 @@ TEST(Records, EveryKindRoundTrips) {
   at.expires_at.reset();
   EXPECT_FALSE(Decode<AuthToken>(Encode(at))->expires_at.has_value());
 
-  TeeBlob tb{{{0, std::string(48, 'p')}}, {{1, "local:a", "x"}}, "sealed", 1};
+  TeeBlob tb{{{0, std::string(48, 'p')}}, 2, 1, {"arn:aws:kms:eu-west-1:1:key/a"}, "sealed", 1};
   EXPECT_EQ(Decode<TeeBlob>(Encode(tb))->pcrs.at(0).size(), 48u);
+  EXPECT_EQ(Decode<TeeBlob>(Encode(tb))->mk_generation, 2u);
+  EXPECT_EQ(Decode<TeeBlob>(Encode(tb))->kms_keys, tb.kms_keys);
+  std::vector<KmsShare> inner = {{1, "arn:aws:kms:eu-west-1:1:key/a", std::string("\0\xff", 2)}};
+  EXPECT_EQ(DecodeTeeBlobShares(EncodeTeeBlobShares(inner))->at(0).ciphertext, inner[0].ciphertext);
+  EXPECT_EQ(DecodeTeeBlobShares("{\"type\":\"tee_blob\"}").status().code(), ErrorCode::kCorruption);
+  EXPECT_EQ(DecodeTeeBlobShares("not json").status().code(), ErrorCode::kCorruption);
 
   UnsealProgress up{"bob", 1, 3, "w", 10, 20};
   EXPECT_EQ(Decode<UnsealProgress>(Encode(up))->seal_epoch, 3u);

@@ -1,6 +1,6 @@
 // What every ceremony works with, and the ceremonies themselves: one file
 // each (init.cc, register.cc, unseal.cc, resume.cc, seal_ceremony.cc,
-// root_token.cc). A ceremony is a function over a context and a typed
+// root_token.cc, tee_blob.cc). A ceremony is a function over a context and a typed
 // request: it validates everything first, checks tokens and rate limits
 // before any network call, then makes one commit through the state writer
 // over state it verified. No ceremony holds a lock across a network call.
@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/mutex.h"
 #include "metrics/metrics.h"
+#include "seal/enclave.h"
 #include "seal/key_holder.h"
 #include "seal/kms_layer.h"
 #include "seal/operator_throttle.h"
@@ -50,7 +51,7 @@ class CeremonyContext {
  public:
   CeremonyContext(StateWriter& writer, KeyHolder& keys, KmsLayer& kms, Clock& clock,
                   const ChamberOptions& options, metrics::Registry* metrics,
-                  OperatorThrottle& throttle, ChamberEvents& events)
+                  OperatorThrottle& throttle, ChamberEvents& events, Enclave& enclave)
       : writer(writer),
         keys(keys),
         kms(kms),
@@ -58,7 +59,8 @@ class CeremonyContext {
         options(options),
         metrics(metrics),
         throttle(throttle),
-        events(events) {}
+        events(events),
+        enclave(enclave) {}
 
   StateWriter& writer;
   KeyHolder& keys;
@@ -68,6 +70,7 @@ class CeremonyContext {
   metrics::Registry* metrics;
   OperatorThrottle& throttle;
   ChamberEvents& events;
+  Enclave& enclave;
 
   // The view, verified under the layer secret this replica holds, or (when
   // it holds none) under one opened through KMS now. `anonymous` callers may
@@ -105,6 +108,8 @@ Result<ResumeResult> RunResume(CeremonyContext& ctx, ViewPtr view, const ResumeR
 Result<SealResult> RunSeal(CeremonyContext& ctx, ViewPtr view, const SealRequest& request);
 Result<RootTokenResult> RunRootToken(CeremonyContext& ctx, ViewPtr view,
                                      const RootTokenRequest& request);
+Result<TeeBlobResult> RunCreateTeeBlob(CeremonyContext& ctx, ViewPtr view,
+                                       const TeeBlobRequest& request);
 
 // The Auth API's writes (auth_policies.cc, auth_tokens.cc). `seen_revision`
 // carries the edited record's revision from a first attempt to a retry: a

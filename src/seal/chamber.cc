@@ -8,7 +8,7 @@
 namespace cc::seal {
 
 Chamber::Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock,
-                 ChamberOptions options, metrics::Registry* metrics)
+                 ChamberOptions options, metrics::Registry* metrics, const TeeOptions& tee)
     : refresher_(refresher),
       clock_(clock),
       options_(std::move(options)),
@@ -16,7 +16,11 @@ Chamber::Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock,
       writer_(refresher),
       kms_layer_(kms),
       throttle_(clock),
-      ctx_(writer_, keys_, kms_layer_, clock_, options_, metrics_, throttle_, *this) {}
+      enclave_(tee, clock_, metrics_),
+      tee_(enclave_, clock_, metrics_),
+      tee_kms_only_(MethodFor(records::UnsealMode::kKmsOnly), tee_),
+      tee_quorum_(MethodFor(records::UnsealMode::kQuorum), tee_),
+      ctx_(writer_, keys_, kms_layer_, clock_, options_, metrics_, throttle_, *this, enclave_) {}
 
 Chamber::~Chamber() { Stop(); }
 
@@ -67,18 +71,26 @@ void Chamber::WorkerLoop() {
 }
 
 void Chamber::ReconcileNow() {
+  OpenKmsLayerIfWanted();      // quorum: the layer verifies the state the TEE blob is in
+  UnsealThroughTeeIfWanted();  // KMS-only: before the layer (the blob gives MK, the layer)
+  OpenKmsLayerIfWanted();      // KMS-only: the configured way when the TEE did not unseal
+  {
+    MutexLock r(reconcile_mu_);
+    Reconcile(/*may_commit=*/true);
+  }
+  WriteTeeBlobIfWanted();
+}
+
+void Chamber::OpenKmsLayerIfWanted() {
   ViewPtr open_for;
   {
     MutexLock r(reconcile_mu_);
     open_for = KmsLayerWanted();
   }
-  if (open_for) {
-    auto opened = kms_layer_.Open(*open_for);  // network: no lock held
-    MutexLock r(reconcile_mu_);
-    KmsLayerOpened(open_for, std::move(opened));
-  }
+  if (!open_for) return;
+  auto opened = kms_layer_.Open(*open_for);  // network: no lock held
   MutexLock r(reconcile_mu_);
-  Reconcile(/*may_commit=*/true);
+  KmsLayerOpened(open_for, std::move(opened));
 }
 
 void Chamber::Committed() {

@@ -14,14 +14,16 @@
 #include "auth/authorizer.h"
 #include "seal/ceremony.h"
 #include "seal/setup_token.h"
+#include "seal/tee_auto_unseal.h"
 #include "seal/unseal_method.h"
 
 namespace cc::seal {
 
 class Chamber final : public ChamberService, private ChamberEvents {
  public:
+  // `tee`: tee.platform and, inside an enclave, its attestor (TEE auto-unseal).
   Chamber(state::Refresher& refresher, kms::KmsRouter& kms, Clock& clock, ChamberOptions options,
-          metrics::Registry* metrics = nullptr);
+          metrics::Registry* metrics = nullptr, const TeeOptions& tee = {});
   ~Chamber() override;
 
   // States what the backend holds (without waiting on KMS), then starts a
@@ -46,12 +48,14 @@ class Chamber final : public ChamberService, private ChamberEvents {
   cc::Status DeletePolicy(const PolicyDelete& request) override;
   Result<TokenCreated> CreateToken(const TokenCreate& request) override;
   cc::Status RevokeToken(const std::string& id) override;
+  Result<TeeBlobResult> CreateTeeBlob(const TeeBlobRequest& request) override;
 
   // The Authorizer that gets the runtime policies and tokens of every
   // verified revision (and the key to check runtime tokens while MK is held).
   void SetAuthorizer(auth::Authorizer* authorizer) { authorizer_ = authorizer; }
 
-  // One full reconcile pass now (tests; the worker does this on its own).
+  // One full pass now (tests; the worker does this on its own): the KMS
+  // layer and TEE auto-unseal when wanted, reconcile, the TEE blob refresh.
   void ReconcileNow() EXCLUDES(reconcile_mu_);
 
  private:
@@ -68,6 +72,14 @@ class Chamber final : public ChamberService, private ChamberEvents {
   ViewPtr KmsLayerWanted() REQUIRES(reconcile_mu_);
   void KmsLayerOpened(const ViewPtr& view, Result<crypto::SecretBytes> opened)
       REQUIRES(reconcile_mu_);
+  void OpenKmsLayerIfWanted() EXCLUDES(reconcile_mu_);
+  // TEE auto-unseal (chamber_tee.cc): the attempt runs with no lock held;
+  // MK is held only over state verified under it (or the held layer).
+  void UnsealThroughTeeIfWanted() EXCLUDES(reconcile_mu_);
+  void TeeUnsealFinished(const ViewPtr& view, TeeAttempt attempt) REQUIRES(reconcile_mu_);
+  void WriteTeeBlobIfWanted() EXCLUDES(reconcile_mu_);
+  // The configured unseal method, with TEE auto-unseal in front inside an enclave.
+  const UnsealMethod& Method(records::UnsealMode mode) const;
   void UpdateState(const ViewPtr& view) EXCLUDES(mu_);
   std::string Hint(SealState s, const SnapshotView& view) const REQUIRES(mu_);
   // Installs the auth index of `view`: rebuilt from verified state, or (never
@@ -85,6 +97,10 @@ class Chamber final : public ChamberService, private ChamberEvents {
   KmsLayer kms_layer_;
   OperatorThrottle throttle_;
   SetupToken setup_token_;
+  Enclave enclave_;
+  TeeAutoUnseal tee_;
+  TeeMethod tee_kms_only_;
+  TeeMethod tee_quorum_;
   CeremonyContext ctx_;
   auth::Authorizer* authorizer_ = nullptr;
 

@@ -88,4 +88,10 @@ std::optional<crypto::SecretBytes> KeyHolder::DeriveKey(std::string_view label) 
   return crypto::Hkdf(*master_key_, "cc-mk-v1", label, 32);
 }
 
+Result<std::vector<crypto::Share>> KeyHolder::SplitMasterKey(int n, int threshold) const {
+  MutexLock l(mu_);
+  if (!master_key_) return Status::FailedPrecondition("this replica does not hold the master key");
+  return crypto::ShamirSplit(*master_key_, n, threshold);
+}
+
 }  // namespace cc::seal

@@ -9,9 +9,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/mutex.h"
 #include "crypto/secret.h"
+#include "crypto/shamir.h"
 #include "seal/keys.h"
 
 namespace cc::seal {
@@ -49,6 +51,9 @@ class KeyHolder {
   std::optional<LayerKeys> Layer() const EXCLUDES(mu_);
   // A key derived from MK for `label` (HKDF), when MK is held.
   std::optional<crypto::SecretBytes> DeriveKey(std::string_view label) const EXCLUDES(mu_);
+  // Fresh Shamir shares of MK (any `threshold` of `n` rebuild it), for the
+  // TEE blob; kFailedPrecondition when MK is not held. MK itself stays here.
+  Result<std::vector<crypto::Share>> SplitMasterKey(int n, int threshold) const EXCLUDES(mu_);
 
  private:
   mutable Mutex mu_;

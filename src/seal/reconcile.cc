@@ -20,12 +20,12 @@ ViewPtr Chamber::KmsLayerWanted() {
   }
   // After an integrity failure the layer is gone; opening it again is also
   // how a repaired table is noticed.
-  const UnsealMethod& method = MethodFor(view->config()->mode);
+  const UnsealMethod& method = Method(view->config()->mode);
   return method.WantsKmsLayer(keys_, *view) || integrity_error ? view : nullptr;
 }
 
 void Chamber::KmsLayerOpened(const ViewPtr& view, Result<crypto::SecretBytes> opened) {
-  const UnsealMethod& method = MethodFor(view->config()->mode);
+  const UnsealMethod& method = Method(view->config()->mode);
   cc::Status st = opened.status();
   if (opened.ok()) {
     auto verified = writer_.Verify(view, LayerKeys::From(*opened));
@@ -69,6 +69,7 @@ void Chamber::Reconcile(bool may_commit) {
     return;
   }
   setup_token_.Clear();  // initialized, here or by another replica
+  tee_.Observe(*view);
   keys_.DropLocalSealIfRecorded(view->epoch().epoch);
   // Check every new state against the manifest while we can; decide only
   // on state that passed.
@@ -85,7 +86,7 @@ void Chamber::Reconcile(bool may_commit) {
     // An operator seal after this replica unsealed: wipe (SPEC 3).
     if (keys_.HasMasterKey() && view->epoch().epoch > keys_.unsealed_epoch())
       keys_.WipeMasterKey("operator seal");
-    MethodFor(view->config()->mode).Advance(ctx_, *verified, may_commit);
+    Method(view->config()->mode).Advance(ctx_, *verified, may_commit);
     PublishAuth(view, /*verified=*/true);
   } else {
     PublishAuth(view, /*verified=*/false);
@@ -162,7 +163,7 @@ void Chamber::UpdateState(const ViewPtr& view) {
              keys_.sealed_locally_at()) {
     s = SealState::kSealed;
   } else {
-    s = MethodFor(cfg->mode).Waiting(keys_);
+    s = Method(cfg->mode).Waiting(keys_);
   }
   std::string hint = Hint(s, *view);
   const bool changed = s != state_ || !state_known_;
@@ -194,6 +195,13 @@ std::string Chamber::Hint(SealState s, const SnapshotView& view) const {
            "from a backup or find who changed it; this replica will not unseal on it";
   }
   const auto& cfg = view.config();
+  // Why TEE auto-unseal did not apply, when it was tried and did not.
+  TeeReport tee;
+  tee_.Report(tee);
+  const std::string tee_note =
+      tee.last_result.empty() || tee.last_result == "unsealed"
+          ? ""
+          : "; TEE auto-unseal did not apply (" + tee.last_result + ", see tee in status)";
   switch (s) {
     case SealState::kUninitialized:
       return "initialize with the setup token this replica logged: containment-chamber operator "
@@ -203,7 +211,7 @@ std::string Chamber::Hint(SealState s, const SnapshotView& view) const {
              "operator register --operator NAME --registration-token cc-reg-...";
     case SealState::kKmsUnsealed:
       return "waiting for " + std::to_string(cfg ? cfg->operator_threshold : 0) +
-             " operator secrets: containment-chamber operator unseal --operator NAME";
+             " operator secrets: containment-chamber operator unseal --operator NAME" + tee_note;
     case SealState::kSealed:
       if (view.epoch().sealed || keys_.sealed_locally_at()) {
         std::string why = "an operator sealed the chamber";
@@ -213,9 +221,11 @@ std::string Chamber::Hint(SealState s, const SnapshotView& view) const {
                             "operator unseal --operator NAME"
                           : "; lift it with: containment-chamber operator unseal --resume");
       }
-      if (!last_unseal_error_.empty())
-        return "cannot open the KMS layer: " + last_unseal_error_ + " (retrying with backoff)";
-      return "opening the KMS layer";
+      if (!last_unseal_error_.empty()) {
+        return "cannot open the KMS layer: " + last_unseal_error_ + " (retrying with backoff)" +
+               tee_note;
+      }
+      return "opening the KMS layer" + tee_note;
     case SealState::kUnsealed:
     case SealState::kAwaitingRotation:
       return "";

@@ -14,6 +14,7 @@
 #include "records/enums.h"
 #include "records/records.h"
 #include "seal/seal_state.h"
+#include "tee/pcrs.h"
 
 namespace cc::seal {
 
@@ -143,6 +144,23 @@ struct TokenCreated {
   std::string token;          // the secret: shown in this answer only
 };
 
+// POST /api/v1/chamber/tee/blob: (re)writes the TEE auto-unseal blob from
+// this replica, which must be unsealed inside a Nitro Enclave.
+struct TeeBlobRequest {
+  // The worker's refresh after an unseal: keep a stored blob that already
+  // fits this chamber and this enclave's measurements.
+  bool only_if_stale = false;
+};
+struct TeeBlobResult {
+  bool written = false;                  // false: the stored blob was already current
+  std::map<uint32_t, std::string> pcrs;  // raw values the blob is bound to
+  uint32_t mk_generation = 0;
+  int kms_threshold = 0;
+  std::vector<std::string> kms_keys;
+  int64_t created_at = 0;
+  uint64_t revision = 0;
+};
+
 struct KmsKeyReport {
   std::string key;
   std::optional<bool> healthy;  // unknown until first used
@@ -182,9 +200,29 @@ struct BackendReport {
   std::optional<uint64_t> rollback_refused_revision;
   std::string foreign_chamber_refused;
 };
+// TEE auto-unseal on this replica (SPEC 4): the blob the backend holds and
+// what the last attempt to use it found.
+struct TeeReport {
+  std::string platform = "none";  // tee.platform
+  bool attestation = false;       // this replica can attest (inside an enclave)
+  bool blob_present = false;
+  std::map<uint32_t, std::string> blob_pcrs;  // raw values
+  uint32_t blob_mk_generation = 0;
+  int blob_kms_threshold = 0;
+  std::vector<std::string> blob_kms_keys;
+  int64_t blob_created_at = 0;
+  std::string blob_stale;  // why the blob no longer fits the chamber ("" when it does)
+  std::string blob_error;  // why this replica could not write the blob, last time
+  std::string
+      last_result;  // "" (never tried), unsealed, pcr_mismatch, kms_denied, stale_blob, error
+  int64_t last_attempt_at = 0;
+  std::string last_error;
+  std::vector<tee::PcrMismatch> pcr_mismatches;
+};
 struct StatusReport {
   SealReport seal;
   BackendReport backend;
+  TeeReport tee;
 };
 
 class ChamberService {
@@ -205,6 +243,7 @@ class ChamberService {
   virtual cc::Status DeletePolicy(const PolicyDelete& request) = 0;
   virtual Result<TokenCreated> CreateToken(const TokenCreate& request) = 0;
   virtual cc::Status RevokeToken(const std::string& id) = 0;
+  virtual Result<TeeBlobResult> CreateTeeBlob(const TeeBlobRequest& request) = 0;
 };
 
 }  // namespace cc::seal

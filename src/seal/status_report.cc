@@ -4,6 +4,7 @@
 
 #include "crypto/kdf.h"
 #include "seal/chamber.h"
+#include "seal/tee_blob.h"
 
 namespace cc::seal {
 
@@ -24,7 +25,7 @@ StatusReport Chamber::Status() const {
     const records::QuorumConfig& cfg = *view->config();
     seal.initialized = true;
     seal.mode = cfg.mode;
-    std::tie(seal.t, seal.n) = MethodFor(cfg.mode).Thresholds(cfg);
+    std::tie(seal.t, seal.n) = Method(cfg.mode).Thresholds(cfg);
     seal.seal_epoch = view->epoch().epoch;
     seal.sealed_by_operator = view->epoch().sealed;
     if (view->quorum()) {
@@ -49,9 +50,12 @@ StatusReport Chamber::Status() const {
       seal.kms_keys.push_back(std::move(k));
     }
     seal.bad_shares = kms_layer_.bad_shares();
+    DescribeBlob(*view, out.tee);
   } else if (view && view->shape() == SnapshotView::Shape::kBroken) {
     seal.initialized = true;  // something is there; it is not a fresh chamber
   }
+
+  tee_.Report(out.tee);
 
   state::RefreshStatus h = refresher_.Health();
   BackendReport& b = out.backend;

@@ -25,9 +25,7 @@ import sys
 import yaml
 
 # Exported by the seal component (src/seal), in progress elsewhere.
-PENDING = {
-    "containment_auth_decisions_total",
-}
+PENDING = set()
 METRIC = re.compile(r"\bcontainment_[a-z0-9_]+\b")
 RUNBOOK = re.compile(r"^docs/operations\.md#[a-z0-9]+(-[a-z0-9]+)*$")
 

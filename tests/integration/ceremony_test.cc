@@ -71,7 +71,7 @@ milliseconds Since(std::chrono::steady_clock::time_point t0) {
 }
 
 int SignStatus(const Replica& r) {
-  return Post(r.Url("/api/v1/eth2/sign/0xa1b2"), "{}",
+  return Post(r.Url("/api/v1/eth2/sign/0xa1b2"), R"({"type":"ATTESTATION"})",
               {{"Authorization", std::string("Bearer ") + kTestOpsToken}})
       .status;
 }

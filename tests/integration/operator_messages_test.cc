@@ -128,6 +128,7 @@ TEST(OperatorMessages, StatusIsOneHumanFormatWithTheHintAndJsonForMachines) {
   EXPECT_TRUE(Has(human.out, "  initialized:       no\n")) << human.out;
   EXPECT_TRUE(Has(human.out, "  hint:              initialize with the setup token")) << human.out;
   EXPECT_TRUE(Has(human.out, "State backend\n  backend:           sqlite\n")) << human.out;
+  EXPECT_TRUE(Has(human.out, "\nAuth\n  enforced:          yes\n")) << human.out;
   EXPECT_FALSE(Has(human.out, "\"")) << "quoted values:\n" << human.out;
 
   auto js =

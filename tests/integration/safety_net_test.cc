@@ -295,7 +295,8 @@ TEST(SafetyNet, Pkcs11KeysThroughARunningServerSurviveARestart) {
   c[0].Start();
   ASSERT_TRUE(c[0].WaitForState("unsealed", milliseconds(8000)))
       << c[0].Status().dump() << c[0].Log();
-  for (const auto& k : c[0].Status()["seal"]["kms"]["keys"]) {
+  const json status = c[0].Status();  // a local: never iterate a temporary
+  for (const auto& k : status["seal"]["kms"]["keys"]) {
     EXPECT_EQ(k.value("healthy", false), true) << k.dump();
   }
   EXPECT_EQ(SignStatus(c[0]), 404);

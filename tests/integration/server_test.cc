@@ -104,7 +104,7 @@ TEST_F(ServerTest, StatusDocumentHasSealAndStateBackend) {
 
 TEST_F(ServerTest, SigningIs503WhileNotUnsealed) {
   StartServer();
-  auto r = Post(Url("/api/v1/eth2/sign/0xabc"), "{}",
+  auto r = Post(Url("/api/v1/eth2/sign/0xabc"), R"({"type":"ATTESTATION"})",
                 {{"Authorization", std::string("Bearer ") + kVcToken}});
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(json::parse(r.body)["error"], "sealed");

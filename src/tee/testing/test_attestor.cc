@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <cstdio>
+#include <fstream>
 #include <stdexcept>
 
 #include "tee/cbor.h"
@@ -90,7 +92,73 @@ TestPki::TestPki(int64_t created_at_ms, const std::string& name)
   impl_->leaf = MakeCert("leaf." + name, &impl_->intermediate, false, t - 60, t + 3 * 3600, 3);
 }
 
+TestPki::TestPki(std::unique_ptr<Impl> impl, int64_t created_at_ms)
+    : impl_(std::move(impl)), created_at_ms_(created_at_ms) {}
+
 TestPki::~TestPki() = default;
+
+namespace {
+
+const char* const kPkiNames[] = {"root", "intermediate", "leaf"};
+
+bool WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  return static_cast<bool>(out);
+}
+
+std::string Pem(int (*write)(BIO*, void*), void* object) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  write(bio, object);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return out;
+}
+
+}  // namespace
+
+Status TestPki::Save(const std::string& dir) const {
+  const Cert* certs[] = {&impl_->root, &impl_->intermediate, &impl_->leaf};
+  for (int i = 0; i < 3; ++i) {
+    std::string cert =
+        Pem([](BIO* b, void* o) { return PEM_write_bio_X509(b, static_cast<X509*>(o)); },
+            certs[i]->cert);
+    std::string key = Pem(
+        [](BIO* b, void* o) {
+          return PEM_write_bio_PrivateKey(b, static_cast<EVP_PKEY*>(o), nullptr, nullptr, 0,
+                                          nullptr, nullptr);
+        },
+        certs[i]->key);
+    std::string base = dir + "/" + kPkiNames[i];
+    if (!WriteFile(base + ".pem", cert) || !WriteFile(base + ".key", key))
+      return Status::Unavailable("test PKI: cannot write " + base);
+  }
+  if (!WriteFile(dir + "/created_at_ms", std::to_string(created_at_ms_)))
+    return Status::Unavailable("test PKI: cannot write " + dir);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<TestPki>> TestPki::Load(const std::string& dir) {
+  auto impl = std::make_unique<Impl>();
+  Cert* certs[] = {&impl->root, &impl->intermediate, &impl->leaf};
+  for (int i = 0; i < 3; ++i) {
+    std::string base = dir + "/" + kPkiNames[i];
+    FILE* c = std::fopen((base + ".pem").c_str(), "r");
+    FILE* k = std::fopen((base + ".key").c_str(), "r");
+    if (c) certs[i]->cert = PEM_read_X509(c, nullptr, nullptr, nullptr);
+    if (k) certs[i]->key = PEM_read_PrivateKey(k, nullptr, nullptr, nullptr);
+    if (c) std::fclose(c);
+    if (k) std::fclose(k);
+    if (!certs[i]->cert || !certs[i]->key)
+      return Status::NotFound("test PKI: cannot read " + base + ".pem/.key");
+  }
+  std::ifstream t(dir + "/created_at_ms");
+  int64_t created_at_ms = 0;
+  if (!(t >> created_at_ms)) return Status::NotFound("test PKI: no created_at_ms in " + dir);
+  return std::unique_ptr<TestPki>(new TestPki(std::move(impl), created_at_ms));
+}
 
 std::string TestPki::RootPem() const {
   BIO* bio = BIO_new(BIO_s_mem());

@@ -25,6 +25,11 @@ class TestPki {
   TestPki(const TestPki&) = delete;
   TestPki& operator=(const TestPki&) = delete;
 
+  // Writes the three certificates and keys (PEM) and the creation time to
+  // `dir`; Load reads them back, so several processes share one test PKI.
+  Status Save(const std::string& dir) const;
+  static Result<std::unique_ptr<TestPki>> Load(const std::string& dir);
+
   std::string RootPem() const;
   std::string RootDer() const;
   std::string IntermediateDer() const;
@@ -35,6 +40,7 @@ class TestPki {
 
  private:
   struct Impl;
+  TestPki(std::unique_ptr<Impl> impl, int64_t created_at_ms);
   std::unique_ptr<Impl> impl_;
   int64_t created_at_ms_;
 };
