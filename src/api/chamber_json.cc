@@ -83,6 +83,7 @@ json StatusJson(const seal::StatusReport& r) {
   if (!s.last_error.empty()) seal["last_error"] = s.last_error;
   if (!s.integrity_error.empty()) seal["integrity_error"] = s.integrity_error;
   if (!s.hint.empty()) seal["hint"] = s.hint;
+  if (s.insecure_test_kdf) seal["insecure_test_kdf"] = true;
   const seal::BackendReport& b = r.backend;
   json backend = {{"backend", b.backend},
                   {"chamber_id", b.chamber_id},

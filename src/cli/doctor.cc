@@ -1,3 +1,5 @@
+// `state doctor`: one check per troubleshooting symptom (docs/operations.md
+// "Reading doctor"). [ok] only for what it checked; [skip] names why not.
 #include "cli/doctor.h"
 
 #include <nlohmann/json.hpp>
@@ -55,7 +57,8 @@ std::optional<state::Snapshot> CheckIdentity(const config::Config& config,
   }
   Add(out, Finding::kOk, "read permission",
       "head and " + std::to_string(snap->records.size()) + " records readable");
-  if (!snap->Find({records::kQuorumConfig, "current"})) {
+  if (!snap->Find({records::kQuorumConfig, "current"}) && snap->records.empty() &&
+      snap->head.revision == 0) {  // records without a config: CheckIntegrity fails it
     Add(out, Finding::kWarn, check,
         "the chamber holds no unseal configuration: signers report 'uninitialized' until "
         "`operator init` runs against this table");
@@ -63,24 +66,34 @@ std::optional<state::Snapshot> CheckIdentity(const config::Config& config,
   return std::move(*snap);
 }
 
-// "auth edits do not propagate"
-void CheckRefresh(const config::Config& config, const DoctorOptions& options,
-                  const std::optional<state::Snapshot>& snap, std::vector<Finding>& out) {
+// The signer's own report that it refuses the backend (rolled back or replaced).
+bool Refused(const json& backend, std::vector<Finding>& out) {
   const char* check = "refresh";
-  int interval = config.signer_state.refresh_interval_seconds;
-  if (interval == 0) {
-    Add(out, Finding::kWarn, check,
-        "signer_state.refresh_interval_seconds is 0: replicas never see each other's changes "
-        "(auth edits, seal, unseal progress) until restarted");
-  } else {
-    Add(out, Finding::kOk, check,
-        "replicas poll the head every " + std::to_string(interval) + " s");
+  if (backend.contains("rollback_refused_revision")) {
+    Add(out, Finding::kFail, check,
+        "the table was rolled back: it is at revision " +
+            backend["rollback_refused_revision"].dump() + " while the signer has seen revision " +
+            backend["revision"].dump() +
+            ". The signer refuses to follow it: it keeps its last good state, and every ceremony "
+            "(seal included) is refused. If an old backup was restored by mistake, restore the "
+            "newest backup; if the rollback is deliberate, restart the replicas one at a time "
+            "(docs/operations.md#rollback-refused)");
+    return true;
   }
-  if (options.signer_url.empty()) {
-    Add(out, Finding::kInfo, check,
-        "pass --signer-url and --auth-token to compare a running signer's view with the backend");
-    return;
+  if (backend.contains("foreign_chamber_refused")) {
+    Add(out, Finding::kFail, check,
+        "the table now holds another chamber (" + backend.value("foreign_chamber_refused", "") +
+            ") than the signer serves; the signer refuses it. Put the right table back, or restart "
+            "the replicas if the replacement is deliberate (docs/operations.md#rollback-refused)");
+    return true;
   }
+  return false;
+}
+
+// A running signer's view against the backend's.
+void CompareWithSigner(int interval, const DoctorOptions& options,
+                       const std::optional<state::Snapshot>& snap, std::vector<Finding>& out) {
+  const char* check = "refresh";
   SignerConnection c{options.signer_url, options.auth_token, options.ca_file,
                      options.allow_plaintext};
   auto client = SignerClient::Connect(c);
@@ -105,6 +118,15 @@ void CheckRefresh(const config::Config& config, const DoctorOptions& options,
             snap->head.chamber_id + ": they are not using the same table/path");
     return;
   }
+  if (Refused(backend, out)) return;
+  if (snap && signer_rev > snap->head.revision) {
+    Add(out, Finding::kFail, check,
+        "the signer has seen revision " + std::to_string(signer_rev) + " but the backend is at " +
+            std::to_string(snap->head.revision) +
+            ": the table was rolled back, or this is not the signer's table "
+            "(docs/operations.md#rollback-refused)");
+    return;
+  }
   if (snap && signer_rev < snap->head.revision && interval > 0 && age > 2.0 * interval + 1) {
     Add(out, Finding::kFail, check,
         "the signer is at revision " + std::to_string(signer_rev) + ", the backend at " +
@@ -123,6 +145,28 @@ void CheckRefresh(const config::Config& config, const DoctorOptions& options,
           std::to_string(age).substr(0, 4) + " s ago");
 }
 
+// "auth edits do not propagate"
+void CheckRefresh(const config::Config& config, const DoctorOptions& options,
+                  const std::optional<state::Snapshot>& snap, std::vector<Finding>& out) {
+  const char* check = "refresh";
+  int interval = config.signer_state.refresh_interval_seconds;
+  if (interval == 0) {
+    Add(out, Finding::kWarn, check,
+        "signer_state.refresh_interval_seconds is 0: replicas never see each other's changes "
+        "(auth edits, seal, unseal progress) until restarted");
+  } else {
+    Add(out, Finding::kInfo, check,
+        "signer_state.refresh_interval_seconds is " + std::to_string(interval) +
+            ": replicas poll the head every " + std::to_string(interval) + " s");
+  }
+  if (options.signer_url.empty()) {
+    Add(out, Finding::kSkip, check,
+        "a running signer's view was not compared: pass --signer-url and --auth-token");
+    return;
+  }
+  CompareWithSigner(interval, options, snap, out);
+}
+
 // "unseal never reaches threshold"
 void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding>& out) {
   const char* check = "operator credentials";
@@ -134,7 +178,7 @@ void CheckQuorum(const std::optional<state::Snapshot>& snap, std::vector<Finding
     return;
   }
   if (cfg->mode != records::UnsealMode::kQuorum) {
-    Add(out, Finding::kOk, check, "KMS-only mode: no operator credentials needed");
+    Add(out, Finding::kInfo, check, "KMS-only mode: no operator credentials needed");
     return;
   }
   int usable = 0;
@@ -190,6 +234,8 @@ const char* LevelName(Finding::Level level) {
       return "ok";
     case Finding::kInfo:
       return "info";
+    case Finding::kSkip:
+      return "skip";
     case Finding::kWarn:
       return "warn";
     case Finding::kFail:
@@ -201,6 +247,7 @@ const char* LevelName(Finding::Level level) {
 std::vector<Finding> RunDoctor(const config::Config& config, const DoctorOptions& options) {
   std::vector<Finding> out;
   std::optional<state::Snapshot> snap = CheckIdentity(config, out);
+  CheckIntegrity(config, options, snap, out);
   CheckRefresh(config, options, snap, out);
   CheckQuorum(snap, out);
   CheckAuthPropagation(config, options, snap, out);  // doctor_auth.cc

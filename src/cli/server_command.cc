@@ -2,17 +2,21 @@
 // listeners and runs until SIGTERM/SIGINT, then shuts down gracefully.
 #include <signal.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "api/server.h"
+#include "api/tls_certificates.h"
 #include "auth/authorizer.h"
 #include "cli/commands.h"
 #include "common/log.h"
 #include "common/test_hooks.h"
 #include "config/config.h"
+#include "crypto/kdf.h"
 #include "kms/kms_factory.h"
+#include "kms/local_kms.h"
 #include "metrics/metrics.h"
 #include "seal/chamber.h"
 #include "state/refresher.h"
@@ -60,6 +64,29 @@ int StartupError(const Status& st) {
   return 1;
 }
 
+// Before anything is created (the state file) or logged (the setup token):
+// the test-KDF warning, and problems in files the configuration names (a TLS
+// pair that does not load; a local KMS key file that is a directory, the
+// wrong size or readable by others).
+Status Preflight(const config::Config& config) {
+  if (crypto::InsecureTestKdfAllowed()) {
+    log::WarnAlways("server",
+                    "CONTAINMENT_INSECURE_TEST_KDF=1: operator passphrases use test-only Argon2id "
+                    "parameters and weak stored parameters are accepted; NEVER set it in "
+                    "production (status shows insecure_test_kdf)",
+                    {});
+  }
+  if (config.tls.mode == "file") {
+    CC_RETURN_IF_ERROR(api::TlsCertificates(config.tls.cert_path, config.tls.key_path).Load());
+  }
+  const auto& providers = config.kms.providers;
+  if (std::find(providers.begin(), providers.end(), "local") != providers.end() &&
+      !config.kms.local_key_file.empty()) {
+    CC_RETURN_IF_ERROR(kms::LocalKms::CheckKeyFile(config.kms.local_key_file));
+  }
+  return Status::Ok();
+}
+
 int RunServer(const ServerArgs& args) {
   config::LoadOptions options;
   if (!args.config_file.empty()) options.file = args.config_file;
@@ -73,6 +100,7 @@ int RunServer(const ServerArgs& args) {
   const config::Config& config = *cfg;
 
   log::Init();  // the process is already hardened (main)
+  if (Status st = Preflight(config); !st.ok()) return StartupError(st);
 
   // Signals are taken synchronously by sigwait below; block them before any
   // thread starts so every thread inherits the mask.

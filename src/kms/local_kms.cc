@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "common/log.h"
@@ -16,7 +17,39 @@ namespace {
 constexpr char kMagic[] = "cclk1";
 }
 
+Status LocalKms::CheckKeyFile(const std::string& key_file) {
+  const std::string where = "kms.local.key_file: " + key_file;
+  struct stat st {};
+  if (stat(key_file.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Status::InvalidArgument(where + ": " + strerror(errno));
+    return Status::Ok();  // created (0600) on first use, if a local: key is ever named
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument(where +
+                                   " is a directory; it must be the 32-byte key file (or absent, "
+                                   "to be created on first use)");
+  }
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(where + " is not a regular file");
+  if (st.st_size != 32) {
+    return Status::InvalidArgument(where + " must hold exactly 32 bytes; it holds " +
+                                   std::to_string(st.st_size));
+  }
+  if (st.st_mode & 077) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::InvalidArgument(where + " has mode " + mode +
+                                   ": other users may read it, and anyone who can read it can "
+                                   "unseal; run: chmod 600 " +
+                                   key_file);
+  }
+  if (access(key_file.c_str(), R_OK) != 0) {
+    return Status::InvalidArgument(where + ": cannot read it: " + strerror(errno));
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<LocalKms>> LocalKms::Open(const std::string& key_file) {
+  CC_RETURN_IF_ERROR(CheckKeyFile(key_file));
   int fd = open(key_file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) {
     // Write a temp file, then link() it into place: several replicas starting
@@ -44,8 +77,6 @@ Result<std::unique_ptr<LocalKms>> LocalKms::Open(const std::string& key_file) {
   if (fd < 0)
     return Status::Unavailable("kms.local.key_file: cannot read " + key_file + ": " +
                                strerror(errno));
-  struct stat st {};
-  fstat(fd, &st);
   crypto::SecretBytes root(32);
   ssize_t n = read(fd, root.data(), root.size());
   char extra;
@@ -54,9 +85,6 @@ Result<std::unique_ptr<LocalKms>> LocalKms::Open(const std::string& key_file) {
   if (n != 32 || longer) {
     return Status::InvalidArgument("kms.local.key_file: " + key_file +
                                    " must hold exactly 32 bytes");
-  }
-  if (st.st_mode & 077) {
-    log::Warn("kms", "the local KMS key file is readable by other users", {{"key_file", key_file}});
   }
   log::Warn("kms", "the local development KMS is in use: it is NOT secure for production",
             {{"key_file", key_file}});

@@ -188,6 +188,8 @@ struct SealReport {
   std::string last_error;
   std::string integrity_error;
   std::string hint;  // what happened and what to run next, for a human
+  // CONTAINMENT_INSECURE_TEST_KDF=1: test-only Argon2id parameters (never production).
+  bool insecure_test_kdf = false;
 };
 struct BackendReport {
   std::string backend, location, region, chamber_id;

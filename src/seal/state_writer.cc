@@ -1,5 +1,7 @@
 #include "seal/state_writer.h"
 
+#include <algorithm>
+
 #include "crypto/hmac.h"
 
 namespace cc::seal {
@@ -14,7 +16,48 @@ std::map<state::RecordKey, std::string> Bodies(const state::Snapshot& s) {
   return bodies;
 }
 
+// What a lost commit means when the refresh loop refused the backend's
+// state: a rollback (an older revision) or another chamber's table.
+Status RefusedBackend(const state::RefreshStatus& h, const state::HeadRecord& base) {
+  const uint64_t seen = std::max(h.revision, base.revision);
+  if (h.rollback_seen) {
+    return Status::FailedPrecondition(
+        "the state backend was rolled back: it is at revision " + std::to_string(*h.rollback_seen) +
+        " while this replica has seen revision " + std::to_string(seen) +
+        ", and this replica refuses to follow it (it keeps its last good state and changes "
+        "nothing). If an old backup was restored by mistake, restore the newest backup; if the "
+        "rollback is deliberate, check the restored state with `containment-chamber state "
+        "doctor`, then restart the replicas one at a time");
+  }
+  if (!h.foreign_chamber_seen.empty()) {
+    return Status::FailedPrecondition(
+        "the state backend now holds another chamber (" + h.foreign_chamber_seen +
+        ") than the one this replica serves (" + base.chamber_id +
+        "), and this replica refuses to follow it. Check signer_state.table/path: if the table "
+        "or file was replaced by mistake, put the right one back; if the replacement is "
+        "deliberate, restart the replicas one at a time");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status VerifyManifest(const state::Snapshot& snap, const crypto::SecretBytes& manifest_mac) {
+  auto m = records::Load<records::Manifest>(snap, {kManifest, "current"});
+  if (!m.ok()) return Status::Corruption("state integrity: " + m.status().message());
+  std::string mac = ManifestMac(manifest_mac, snap.head.chamber_id, m->revision, Bodies(snap));
+  if (!crypto::ConstantTimeEquals(mac, m->mac)) {
+    return Status::Corruption(
+        "state integrity: the records do not match the manifest (a record was altered, added, "
+        "removed or copied from elsewhere)");
+  }
+  if (m->revision != snap.head.revision) {
+    return Status::Corruption("state integrity: the manifest is for revision " +
+                              std::to_string(m->revision) + " but the head is at " +
+                              std::to_string(snap.head.revision) + " (older state replayed?)");
+  }
+  return Status::Ok();
+}
 
 Result<VerifiedSnapshot> StateWriter::Verify(std::shared_ptr<const SnapshotView> view,
                                              LayerKeys keys) {
@@ -27,19 +70,7 @@ Result<VerifiedSnapshot> StateWriter::Verify(std::shared_ptr<const SnapshotView>
       return VerifiedSnapshot(std::move(view), std::make_shared<const LayerKeys>(std::move(keys)));
     }
   }
-  auto m = records::Load<records::Manifest>(snap, {kManifest, "current"});
-  if (!m.ok()) return Status::Corruption("state integrity: " + m.status().message());
-  std::string mac = ManifestMac(keys.manifest_mac, snap.head.chamber_id, m->revision, Bodies(snap));
-  if (!crypto::ConstantTimeEquals(mac, m->mac)) {
-    return Status::Corruption(
-        "state integrity: the records do not match the manifest (a record was altered, added, "
-        "removed or copied from elsewhere)");
-  }
-  if (m->revision != snap.head.revision) {
-    return Status::Corruption("state integrity: the manifest is for revision " +
-                              std::to_string(m->revision) + " but the head is at " +
-                              std::to_string(snap.head.revision) + " (older state replayed?)");
-  }
+  CC_RETURN_IF_ERROR(VerifyManifest(snap, keys.manifest_mac));
   {
     MutexLock l(mu_);
     verified_ = view->snapshot_ptr();
@@ -77,6 +108,10 @@ Result<uint64_t> StateWriter::CommitWithManifest(const state::Snapshot& base, co
   mutations.push_back(state::Mutation::Put({kManifest, "current"}, records::Encode(manifest)));
   auto r = refresher_.Commit({base.head.revision, std::move(mutations)});
   if (!r.ok() && r.status().code() == ErrorCode::kConflict) {
+    // Not a race when the backend went backwards or was replaced: retrying
+    // cannot help, and the operator must decide (never kAborted).
+    if (Status refused = RefusedBackend(refresher_.Health(), base.head); !refused.ok())
+      return refused;
     return Status::Aborted("another replica changed the chamber at the same time (" +
                            r.status().message() + ")");
   }

@@ -7,7 +7,10 @@
 // key, and it MACs only state it authenticated first).
 //
 // A commit that loses the race to another writer is kAborted: re-read and
-// retry (Retrying does it, boundedly). Nothing matches message text.
+// retry (Retrying does it, boundedly). A commit refused because the backend
+// went back to an older revision, or now holds another chamber (the refresh
+// loop refuses both), is kFailedPrecondition: retrying cannot help.
+// Nothing matches message text.
 #pragma once
 
 #include <functional>
@@ -34,6 +37,11 @@ class VerifiedSnapshot {
   std::shared_ptr<const SnapshotView> view_;
   std::shared_ptr<const LayerKeys> keys_;
 };
+
+// Checks a snapshot's manifest under the manifest MAC key (LayerKeys):
+// kCorruption when any record was altered, added, removed, replayed or
+// copied from another table. Pure: `state doctor` uses it too.
+Status VerifyManifest(const state::Snapshot& snap, const crypto::SecretBytes& manifest_mac);
 
 class StateWriter {
  public:

@@ -2,6 +2,7 @@
 // signing: what this replica holds, what the backend says, KMS key health.
 #include <algorithm>
 
+#include "crypto/kdf.h"
 #include "seal/chamber.h"
 #include "seal/tee_blob.h"
 
@@ -19,6 +20,7 @@ StatusReport Chamber::Status() const {
     if (!last_unseal_error_.empty() && !keys_.HasMasterKey()) seal.last_error = last_unseal_error_;
     seal.hint = hint_;
   }
+  seal.insecure_test_kdf = crypto::InsecureTestKdfAllowed();
   if (view && view->config()) {
     const records::QuorumConfig& cfg = *view->config();
     seal.initialized = true;

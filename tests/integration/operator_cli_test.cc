@@ -28,8 +28,10 @@ TEST(OperatorCliTest, StatusPrintsStateAndJson) {
   auto human = RunCli({"operator", "status", "--signer-url", url, "--auth-token", "env:TOKEN"},
                       {{"TOKEN", "ops-token-0123456789"}});
   EXPECT_EQ(human.exit_code, 0) << human.err;
-  EXPECT_NE(human.out.find("seal status:   uninitialized"), std::string::npos) << human.out;
-  EXPECT_NE(human.out.find("state backend: sqlite"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("Seal\n  status:            uninitialized\n"), std::string::npos)
+      << human.out;
+  EXPECT_NE(human.out.find("State backend\n  backend:           sqlite\n"), std::string::npos)
+      << human.out;
 
   auto js = RunCli({"operator", "status", "--signer-url", url, "--auth-token",
                     "ops-token-0123456789", "--json"});
