@@ -91,6 +91,7 @@ class HttpServer::Impl {
     core_.stopping = true;
     for (auto& l : listeners_) {
       asio::post(l->acceptor->get_executor(), [l = l.get()] {
+        if (!l->acceptor) return;  // already gone: Stop() drains after reset
         boost::system::error_code ignored;
         l->acceptor->close(ignored);
         l->timer->cancel();
@@ -117,6 +118,17 @@ class HttpServer::Impl {
     for (auto& l : listeners_) {
       l->acceptor.reset();
       l->timer.reset();
+    }
+    // An aborted accept sits in its acceptor's context holding a socket of
+    // another context; destroying the contexts would free one before the
+    // other. Run those handlers (they return at once) while all still live.
+    for (int round = 0; round < 16; ++round) {
+      size_t ran = 0;
+      for (auto& ioc : contexts_) {
+        ioc->restart();
+        ran += ioc->poll();
+      }
+      if (ran == 0) break;
     }
     contexts_.clear();
     sweepers_.clear();

@@ -173,8 +173,13 @@ void ChildProcess::StopAndCheckSanitizers() {
       Stop(SIGKILL);
     }
   }
-  for (const std::string& report : SanitizerReports(OwnLog())) {
-    ADD_FAILURE() << "sanitizer report in " << log_path_ << " (pid " << pid_ << "): " << report;
+  const std::string own = OwnLog();
+  for (const std::string& report : SanitizerReports(own)) {
+    // The whole report (stack and allocation sites), since CI keeps no temp dirs.
+    size_t at = own.find(report.substr(0, report.find('\n')));
+    ADD_FAILURE() << "sanitizer report in " << log_path_ << " (pid " << pid_ << "): " << report
+                  << "\nreport:\n"
+                  << own.substr(at == std::string::npos ? 0 : at, 8000);
   }
 }
 
