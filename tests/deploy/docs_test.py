@@ -76,6 +76,11 @@ def help_text(path):
     return r.returncode, r.stdout + r.stderr
 
 
+def is_subcommand(help_text_, word):
+    section = re.split(r"(?i)^subcommands:", help_text_, maxsplit=1, flags=re.M)
+    return len(section) == 2 and re.search(r"^\s+" + re.escape(word) + r"\b", section[1], re.M)
+
+
 def check_command(where, line):
     try:
         words = shlex.split(line, comments=True)
@@ -87,9 +92,11 @@ def check_command(where, line):
         return
     rest = words[starts[0] + 1:]
     path = []
-    while rest and not rest[0].startswith("-") and len(path) < 2:
-        path.append(rest.pop(0))
     rc, text = help_text(path)
+    # Follow subcommands as deep as the help lists them (auth token create).
+    while rest and not rest[0].startswith("-") and rc == 0 and is_subcommand(text, rest[0]):
+        path.append(rest.pop(0))
+        rc, text = help_text(path)
     if rc != 0:
         fail(f"{where}: `containment-chamber {' '.join(path)}` is not a command: {text[:200]}")
         return
