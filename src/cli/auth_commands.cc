@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/commands.h"
+#include "cli/operator_common.h"
 #include "cli/signer_args.h"
 
 namespace cc::cli {
@@ -80,7 +81,7 @@ void Run(int& exit_code, const SignerArgs& args,
   }
   auto out = call(*client);
   if (!out.ok()) {
-    exit_code = ExitWith(out.status());
+    exit_code = ExitWith(WithTokenHint(out.status(), TokenKind::kAuth, args));
     return;
   }
   if (args.json) {

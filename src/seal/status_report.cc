@@ -13,12 +13,16 @@ StatusReport Chamber::Status() const {
   ViewPtr view = writer_.Current();
   const int64_t now = clock_.NowUnixSeconds();
   SealReport& seal = out.seal;
+  std::optional<uint64_t> applied;
   {
     MutexLock l(mu_);
     seal.status = state_;
     if (!integrity_error_.empty()) seal.integrity_error = integrity_error_;
     if (!last_unseal_error_.empty() && !keys_.HasMasterKey()) seal.last_error = last_unseal_error_;
     seal.hint = hint_;
+    // The revision this replica has acted on (auth index, seal state), which
+    // trails the one the refresher loaded by one worker pass.
+    if (state_known_ && integrity_error_.empty()) applied = state_revision_;
   }
   seal.insecure_test_kdf = crypto::InsecureTestKdfAllowed();
   if (view && view->config()) {
@@ -63,7 +67,7 @@ StatusReport Chamber::Status() const {
   b.location = options_.store.location;
   b.region = options_.store.region;
   b.chamber_id = h.chamber_id;
-  b.revision = h.revision;
+  b.revision = applied ? std::min(h.revision, *applied) : h.revision;
   b.last_refresh_age_seconds = h.last_refresh_age_seconds;
   b.refresh_errors = h.refresh_errors;
   if (h.consecutive_errors > 0) b.last_error = h.last_error;

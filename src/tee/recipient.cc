@@ -54,7 +54,12 @@ Result<crypto::SecretBytes> RecipientKey::OpenCiphertextForRecipient(std::string
   // Secure-memory BIO: its buffer is cleansed when freed.
   std::unique_ptr<BIO, BioFree> out(BIO_new(BIO_s_secmem()));
   auto* pkey = static_cast<EVP_PKEY*>(key_.get());
-  if (!out || CMS_decrypt(ci.get(), pkey, nullptr, nullptr, out.get(), CMS_BINARY) != 1)
+  // CMS_DEBUG_DECRYPT: a key that fits no recipient is an error, not a random
+  // content key that sometimes "opens" to garbage. The countermeasure that
+  // default serves (a padding oracle on RSA PKCS#1 v1.5) does not apply: KMS
+  // uses OAEP, and the ciphertext comes from KMS over TLS, not from a caller.
+  if (!out ||
+      CMS_decrypt(ci.get(), pkey, nullptr, nullptr, out.get(), CMS_BINARY | CMS_DEBUG_DECRYPT) != 1)
     return Status::PermissionDenied(
         "CiphertextForRecipient does not open with this enclave's key: " + OpenSslError());
   char* data = nullptr;

@@ -114,6 +114,18 @@ TEST_P(AuthTest, PoliciesPropagateAndARevokedTokenIsRefusedEverywhere) {
                     {{"MGMT", mgmt_}});
   EXPECT_NE(del.exit_code, 0);
   EXPECT_NE(del.err.find(id), std::string::npos) << del.err;
+  // A client token (no chamber_auth scope) is 403 with a hint; a wrong one 401 with one.
+  auto narrow =
+      RunCli({"auth", "token", "list", "--signer-url", c[1].Url(), "--auth-token", "env:TOKEN"},
+             {{"TOKEN", token}});
+  EXPECT_EQ(narrow.exit_code, 3) << narrow.err;
+  EXPECT_NE(narrow.err.find("hint: the token is valid but its policy"), std::string::npos)
+      << narrow.err;
+  auto wrong =
+      RunCli({"auth", "token", "list", "--signer-url", c[1].Url(), "--auth-token", "env:TOKEN"},
+             {{"TOKEN", "cc_token_wrong-wrong-wrong-wrong"}});
+  EXPECT_EQ(wrong.exit_code, 3) << wrong.err;
+  EXPECT_NE(wrong.err.find("hint: "), std::string::npos) << wrong.err;
 
   // Revoked on replica 0 while a client hammers 1 and 2: after interval +
   // 200 ms, every single answer is 401.
