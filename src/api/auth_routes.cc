@@ -1,5 +1,7 @@
 #include "api/auth_routes.h"
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 
 #include "api/auth_json.h"
@@ -21,6 +23,25 @@ HttpResponse StatusError(const Status& st) {
   return HttpResponse::Error(InfoFor(st.code()).http_status, ErrorCodeName(st.code()),
                              st.message());
 }
+
+HttpResponse Forbidden(const std::string& message) {
+  return HttpResponse::Error(403, "permission_denied", message);
+}
+
+bool Within(const std::vector<std::string>& names, const std::vector<std::string>& held) {
+  return std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+    return std::find(held.begin(), held.end(), n) != held.end();
+  });
+}
+
+// Delegation limits (docs/auth.md): a client token with chamber_auth may
+// hand out, and take back, only what it holds itself. Policy changes and
+// management tokens are for management tokens and static policies.
+bool IsClient(const auth::Decision& d) { return d.caller == auth::Decision::Caller::kClient; }
+
+constexpr char kPolicyChangeRefused[] =
+    "a client token may not create, change or delete policies (it could grant itself more than "
+    "it holds); use a management token or a static policy with chamber_auth";
 
 class AuthRoutes {
  public:
@@ -66,7 +87,8 @@ class AuthRoutes {
   }
 
   HttpResponse CreatePolicy(const HttpRequest& req) {
-    return Guarded(req, kPolicies, [&](const auth::Decision&) {
+    return Guarded(req, kPolicies, [&](const auth::Decision& d) {
+      if (IsClient(d)) return Forbidden(kPolicyChangeRefused);
       json body;
       if (auto error = ParseJsonBody(req, body)) return *error;
       auto policy = ParsePolicy(body);
@@ -77,7 +99,8 @@ class AuthRoutes {
   }
 
   HttpResponse ReplacePolicy(const HttpRequest& req) {
-    return Guarded(req, kPolicy, [&](const auth::Decision&) {
+    return Guarded(req, kPolicy, [&](const auth::Decision& d) {
+      if (IsClient(d)) return Forbidden(kPolicyChangeRefused);
       json body;
       if (auto error = ParseJsonBody(req, body)) return *error;
       auto policy = ParsePolicy(body, req.path_params.at("name"));
@@ -88,7 +111,8 @@ class AuthRoutes {
   }
 
   HttpResponse DeletePolicy(const HttpRequest& req) {
-    return Guarded(req, kPolicy, [&](const auth::Decision&) {
+    return Guarded(req, kPolicy, [&](const auth::Decision& d) {
+      if (IsClient(d)) return Forbidden(kPolicyChangeRefused);
       auto force = req.QueryParam("force");
       if (force && *force != "true" && *force != "false")
         return HttpResponse::Error(400, "invalid_argument", "'force' must be true or false");
@@ -118,11 +142,27 @@ class AuthRoutes {
   }
 
   HttpResponse CreateToken(const HttpRequest& req) {
-    return Guarded(req, kTokens, [&](const auth::Decision&) {
+    return Guarded(req, kTokens, [&](const auth::Decision& d) {
       json body;
       if (auto error = ParseJsonBody(req, body)) return *error;
       auto create = ParseTokenCreate(body);
       if (!create.ok()) return StatusError(create.status());
+      if (IsClient(d)) {
+        if (!Within(create->policies, d.token_policies))
+          return Forbidden("a client token may create tokens only for its own policies");
+        if (d.token_expires_at && !(create->ttl_seconds && create->expires_at)) {
+          // Never outlives the token that made it.
+          const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+          std::optional<int64_t> asked = create->expires_at;
+          if (create->ttl_seconds) asked = now + *create->ttl_seconds;
+          if (!asked || *asked > *d.token_expires_at) {
+            create->ttl_seconds.reset();
+            create->expires_at = d.token_expires_at;
+          }
+        }
+      }
       auto out = chamber_.CreateToken(*create);
       if (!out.ok()) return StatusError(out.status());
       HttpResponse r = HttpResponse::Json(201, TokenCreatedJson(*out));
@@ -132,7 +172,13 @@ class AuthRoutes {
   }
 
   HttpResponse RevokeToken(const HttpRequest& req) {
-    return Guarded(req, kToken, [&](const auth::Decision&) {
+    return Guarded(req, kToken, [&](const auth::Decision& d) {
+      if (IsClient(d)) {
+        auto idx = authorizer_.index();
+        const records::AuthToken* t = idx ? idx->FindById(req.path_params.at("id")) : nullptr;
+        if (!t || t->kind == "management" || !Within(t->policies, d.token_policies))
+          return Forbidden("a client token may revoke only client tokens of its own policies");
+      }
       Status st = chamber_.RevokeToken(req.path_params.at("id"));
       return st.ok() ? HttpResponse::Text(204, "") : StatusError(st);
     });

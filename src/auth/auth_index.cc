@@ -46,6 +46,7 @@ std::string AuthIndex::Hash(const crypto::SecretBytes& key, std::string_view tok
 std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
                                                   std::shared_ptr<const crypto::SecretBytes> key,
                                                   const AuthIndex* previous) {
+  if (previous && !previous->verified_) previous = nullptr;
   auto index = std::make_shared<AuthIndex>();
   index->revision_ = snap.head.revision;
   index->token_key_ = std::move(key);
@@ -89,6 +90,13 @@ std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
     auto [it2, inserted] = index->tokens_.emplace(t.id, std::move(t));
     if (inserted) index->by_hash_[it2->second.hash] = &it2->second;
   }
+  return index;
+}
+
+std::shared_ptr<const AuthIndex> AuthIndex::BuildUnverified(const state::Snapshot& snap) {
+  auto built = Build(snap, nullptr, nullptr);
+  auto index = std::const_pointer_cast<AuthIndex>(built);
+  index->verified_ = false;
   return index;
 }
 

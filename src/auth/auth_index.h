@@ -44,10 +44,17 @@ class AuthIndex {
  public:
   // `token_key` (derived from MK) is null while this replica does not hold
   // MK: runtime tokens are then unknown (401), static ones still work.
-  // `previous` lets unchanged records be reused instead of decoded again.
+  // For a snapshot whose manifest was verified. `previous` lets unchanged
+  // records be reused instead of decoded again, but only when it too was
+  // built over verified state: a record's revision is not authenticated on
+  // its own, so an entry read from tampered rows must never be carried over.
   static std::shared_ptr<const AuthIndex> Build(
       const state::Snapshot& snapshot, std::shared_ptr<const crypto::SecretBytes> token_key,
       const AuthIndex* previous);
+  // For state this replica cannot verify yet (it holds no KMS-layer key):
+  // policies are enforced as found, no runtime token is checkable, and
+  // nothing of it is ever reused by Build.
+  static std::shared_ptr<const AuthIndex> BuildUnverified(const state::Snapshot& snapshot);
   // The same policies and tokens, with runtime tokens no longer checkable.
   std::shared_ptr<const AuthIndex> WithoutTokenKey() const;
 
@@ -70,6 +77,7 @@ class AuthIndex {
 
  private:
   uint64_t revision_ = 0;
+  bool verified_ = true;
   std::shared_ptr<const crypto::SecretBytes> token_key_;
   std::shared_ptr<const crypto::HmacKey> token_mac_;  // token_key_, pads precomputed
   std::map<std::string, CompiledPolicy> policies_;

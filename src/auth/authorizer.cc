@@ -172,12 +172,14 @@ Decision Authorizer::Decide(std::string_view header, const AccessRequest& req) c
              "policy '" + match->name + "' does not allow scope '" + std::string(req.scope) + "'",
              match->name);
     d.policy = match->name;
+    d.caller = Decision::Caller::kStatic;
     return d;
   }
   Decision d;
   d.verdict = Verdict::kAllow;
   d.reason = "ok";
   d.who = d.policy = match->name;
+  d.caller = Decision::Caller::kStatic;
   return d;
 }
 
@@ -189,6 +191,9 @@ Decision Authorizer::DecideRuntime(const AuthIndex& idx, const PresentedToken& p
     return Deny(Verdict::kUnauthenticated, "expired_token", "the token has expired", t->id);
   Decision d;
   d.who = t->id;
+  d.caller = t->kind == "management" ? Decision::Caller::kManagement : Decision::Caller::kClient;
+  d.token_policies = t->policies;
+  d.token_expires_at = t->expires_at;
   if (t->kind == "management") {
     d.verdict = Verdict::kAllow;
     d.reason = "ok";

@@ -70,6 +70,25 @@ TEST_F(DecisionTest, DenyWinsOverAllowAndKeysCompareWithoutCase) {
   EXPECT_EQ(Ask(t, "sign", kKeyA, "ATTESTATION").who, "tok_1");
 }
 
+// A replica that starts sealed enforces what it finds before it can verify
+// it. If those rows were tampered (a client token turned into a management
+// one, its record revision left alone) and restored before the first
+// verified build, nothing read from them may survive into that build.
+TEST_F(DecisionTest, NothingReadFromUnverifiedStateIsReused) {
+  AddPolicy("vc", {{RuleEffect::kAllow, V{"sign"}, std::nullopt, std::nullopt}});
+  std::string t = AddToken("tok_1", {"vc"});
+  state::Record honest = snap_.records[{records::kAuthToken, "tok_1"}];
+  AddToken("tok_1", {"vc"}, std::nullopt, "management");  // same record revision
+  snap_.head.revision = ++revision_;
+  authorizer_.Install(AuthIndex::BuildUnverified(snap_));
+  EXPECT_FALSE(authorizer_.index()->tokens_checkable());
+  snap_.records[{records::kAuthToken, "tok_1"}] = honest;
+  Load();  // the first build over verified state
+  EXPECT_EQ(authorizer_.index()->FindById("tok_1")->kind, "client");
+  EXPECT_EQ(Ask(t, "chamber_seal").verdict, Decision::Verdict::kForbidden);
+  EXPECT_TRUE(Ask(t, "sign", kKeyA, "ATTESTATION").allowed());
+}
+
 TEST_F(DecisionTest, MissingUnknownExpiredAndRevokedTokensAre401) {
   AddPolicy("all", {{RuleEffect::kAllow, V{"sign"}, std::nullopt, std::nullopt}});
   std::string live = AddToken("tok_live", {"all"});

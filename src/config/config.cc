@@ -483,6 +483,14 @@ Status Build(const Node& root, const std::map<std::string, std::string>& env, Co
   CC_RETURN_IF_ERROR(r.List("unauthenticated_policy.allowed_scopes", c.unauthenticated_scopes));
   CC_RETURN_IF_ERROR(
       CheckScopes("unauthenticated_policy.allowed_scopes", c.unauthenticated_scopes));
+  // Anyone who can reach the port gets these: never a management scope.
+  for (const auto& s : c.unauthenticated_scopes) {
+    if (s != "upcheck" && s != "sign" && s != "public_keys") {
+      return Status::InvalidArgument(
+          "unauthenticated_policy.allowed_scopes: '" + s +
+          "' cannot be granted without a token (only upcheck, sign and public_keys can)");
+    }
+  }
   return Status::Ok();
 }
 

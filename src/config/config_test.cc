@@ -133,9 +133,9 @@ TEST_F(ConfigTest, UnknownEnvironmentOverrideIsRejected) {
 
 TEST_F(ConfigTest, EnvListOverrideIsCommaSeparated) {
   auto c = LoadYaml(
-      "", {{"CONTAINMENT_UNAUTHENTICATED_POLICY__ALLOWED_SCOPES", "upcheck,chamber_status"}});
+      "", {{"CONTAINMENT_UNAUTHENTICATED_POLICY__ALLOWED_SCOPES", "upcheck,public_keys"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->unauthenticated_scopes, (std::vector<std::string>{"upcheck", "chamber_status"}));
+  EXPECT_EQ(c->unauthenticated_scopes, (std::vector<std::string>{"upcheck", "public_keys"}));
 }
 
 TEST_F(ConfigTest, MissingEnvSecretNamesTheVariable) {
@@ -424,6 +424,22 @@ TEST(ConfigSecrets, StateToolsNeedNoSecretVariables) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(c->auth_policies.empty());
   EXPECT_TRUE(c->kms.pkcs11_pin.empty());
+}
+
+// Management scopes need a token: anonymous callers must never reach the
+// Auth API, a seal or status.
+TEST_F(ConfigTest, UnauthenticatedPolicyCannotGrantManagementScopes) {
+  for (const char* scope : {"chamber_auth", "chamber_seal", "chamber_status", "chamber_rotate"}) {
+    auto c = LoadYaml(std::string("unauthenticated_policy: { allowed_scopes: [upcheck, ") + scope +
+                      "] }\n");
+    ASSERT_FALSE(c.ok()) << scope;
+    EXPECT_NE(c.status().message().find("unauthenticated_policy.allowed_scopes: '" +
+                                        std::string(scope) + "' cannot be granted"),
+              std::string::npos)
+        << c.status().message();
+  }
+  EXPECT_TRUE(LoadYaml("unauthenticated_policy: { allowed_scopes: [upcheck, sign, public_keys] }\n")
+                  .ok());
 }
 
 // `allowed_scopes: []` is an explicit empty list, not "absent" (every scope).

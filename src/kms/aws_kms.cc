@@ -1,6 +1,7 @@
 #include "kms/aws_kms.h"
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "common/encoding.h"
 
@@ -26,8 +27,17 @@ Result<std::string> AwsKms::RegionOf(const std::string& arn) {
     pos = colon + 1;
   }
   std::string resource = pos < arn.size() ? arn.substr(pos) : "";
-  if (parts.size() != 5 || parts[0] != "arn" || parts[2] != "kms" || parts[3].empty() ||
-      (resource.rfind("key/", 0) != 0 && resource.rfind("alias/", 0) != 0)) {
+  // The region becomes the endpoint's host name (kms.REGION.amazonaws.com) and
+  // key URIs come from the state table before it can be verified: anything
+  // but a plain region would let a table writer aim the signed request (and
+  // the unseal) at a host of their choosing.
+  static const std::regex kRegion("[a-z]{2}(-[a-z]+)+-[0-9]{1,2}");
+  static const std::regex kAccount("[0-9]{12}");
+  static const std::regex kResource("(key/[A-Za-z0-9-]{1,128}|alias/[A-Za-z0-9/_-]{1,250})");
+  if (parts.size() != 5 || parts[0] != "arn" ||
+      (parts[1] != "aws" && parts[1] != "aws-cn" && parts[1] != "aws-us-gov") || parts[2] != "kms" ||
+      !std::regex_match(parts[3], kRegion) || !std::regex_match(parts[4], kAccount) ||
+      !std::regex_match(resource, kResource)) {
     return Status::InvalidArgument("'" + arn +
                                    "' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)");
   }

@@ -105,10 +105,27 @@ TEST_F(AwsKmsTest, OutageIsUnavailable) {
 }
 
 TEST(AwsKmsArn, RegionComesFromTheArn) {
-  EXPECT_EQ(*AwsKms::RegionOf("arn:aws:kms:ap-south-1:1:key/x"), "ap-south-1");
-  EXPECT_EQ(*AwsKms::RegionOf("arn:aws:kms:us-east-1:1:alias/signer"), "us-east-1");
+  EXPECT_EQ(*AwsKms::RegionOf("arn:aws:kms:ap-south-1:111122223333:key/x"), "ap-south-1");
+  EXPECT_EQ(*AwsKms::RegionOf("arn:aws:kms:us-east-1:111122223333:alias/signer"), "us-east-1");
+  EXPECT_EQ(*AwsKms::RegionOf("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1-2"),
+            "us-gov-west-1");
   EXPECT_FALSE(AwsKms::RegionOf("arn:aws:s3:::bucket").ok());
-  EXPECT_FALSE(AwsKms::RegionOf("arn:aws:kms::1:key/x").ok());
+  EXPECT_FALSE(AwsKms::RegionOf("arn:aws:kms::111122223333:key/x").ok());
+}
+
+// Key URIs are read from the state table before it can be verified, and the
+// region becomes the endpoint's host: a table writer must not be able to aim
+// the signed Decrypt (and the unseal) at a host of their own.
+TEST(AwsKmsArn, ARegionThatIsNotARegionIsRefused) {
+  for (const char* arn : {"arn:aws:kms:x@evil.example/:111122223333:key/a",
+                          "arn:aws:kms:evil.example/:111122223333:key/a",
+                          "arn:aws:kms:us-east-1.evil.example#:111122223333:key/a",
+                          "arn:aws:kms:us-east-1:111122223333:key/a?x=@evil",
+                          "arn:aws:kms:US-EAST-1:111122223333:key/a",
+                          "arn:aws:kms:us-east-1:1:key/a", "arn:evil:kms:us-east-1:111122223333:key/a",
+                          "arn:aws:kms:us-east-1:111122223333:key/"}) {
+    EXPECT_EQ(AwsKms::RegionOf(arn).status().code(), ErrorCode::kInvalidArgument) << arn;
+  }
 }
 
 }  // namespace

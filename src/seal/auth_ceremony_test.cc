@@ -46,6 +46,14 @@ TEST_F(ChamberTest, PoliciesAndTokensPropagateAndRevocationHoldsEverywhere) {
   b->Poll();
   EXPECT_EQ(b->authorizer().Decide("Bearer " + token->token, {"public_keys", "", ""}).reason,
             "invalid_token");
+  // The last policy of either kind (this fixture has no static ones): gone,
+  // signing would be open to anyone. Refused, nothing changes.
+  const uint64_t before = table_->Contents().head.revision;
+  auto last = (*a)->DeletePolicy({"vc", true});
+  EXPECT_EQ(last.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(last.message().find("open signing"), std::string::npos) << last.message();
+  EXPECT_EQ(table_->Contents().head.revision, before);
+  ASSERT_TRUE((*a)->CreatePolicy(Allow("replacement", {"public_keys"})).ok());
   EXPECT_TRUE((*a)->DeletePolicy({"vc", false}).ok());
   EXPECT_EQ((*a)->RevokeToken(token->record.id).code(), ErrorCode::kNotFound);
   // Only the keyed hash was stored.

@@ -30,6 +30,14 @@ std::vector<std::string> TokensUsing(const SnapshotView& view, const std::string
   return ids;
 }
 
+size_t CountKind(const state::Snapshot& snap, const std::string& kind) {
+  size_t n = 0;
+  for (auto it = snap.records.lower_bound({kind, ""});
+       it != snap.records.end() && it->first.kind == kind; ++it)
+    ++n;
+  return n;
+}
+
 }  // namespace
 
 Result<records::AuthPolicy> RunWritePolicy(CeremonyContext& ctx, ViewPtr view,
@@ -75,6 +83,14 @@ Status RunDeletePolicy(CeremonyContext& ctx, ViewPtr view, const PolicyDelete& r
     return Status::Conflict("policy '" + req.name + "' is bound to token(s) " + Join(bound) +
                             "; revoke them first, or delete with ?force=true (they then get "
                             "nothing from it)");
+  }
+  // The last policy of either kind gone would silently open signing and
+  // public keys to anyone (the migration mode, docs/auth.md): refused.
+  if (!req.static_policies && CountKind(state.view().snapshot(), kAuthPolicy) == 1) {
+    return Status::FailedPrecondition(
+        "policy '" + req.name +
+        "' is the last auth policy: deleting it would open signing and public keys to anyone. "
+        "Create its replacement first, or add a static policy (auth_policies:) to the config");
   }
   CC_RETURN_IF_ERROR(ctx.writer.Commit(state, {state::Mutation::Delete(key)}).status());
   log::Info("audit", "policy deleted",

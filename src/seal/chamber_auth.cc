@@ -20,7 +20,9 @@ Result<records::AuthPolicy> Chamber::ReplacePolicy(const PolicyWrite& request) {
       [&](ViewPtr v) { return RunWritePolicy(ctx_, std::move(v), request, false, seen); });
 }
 
-cc::Status Chamber::DeletePolicy(const PolicyDelete& request) {
+cc::Status Chamber::DeletePolicy(const PolicyDelete& asked) {
+  PolicyDelete request = asked;
+  request.static_policies = authorizer_ && authorizer_->Summary().static_policies > 0;
   return writer_
       .Retrying<bool>([&](ViewPtr v) -> Result<bool> {
         CC_RETURN_IF_ERROR(RunDeletePolicy(ctx_, std::move(v), request));

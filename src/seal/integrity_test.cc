@@ -106,6 +106,17 @@ TEST_F(ChamberTest, AMissingConfigIsAnIntegrityErrorNotAFreshChamber) {
   EXPECT_EQ(table_->Contents().head.revision, rev);
 }
 
+// An unseal that reaches a replica after the config row vanished but before
+// its worker noticed: refused as an integrity error, never a read of the
+// missing config.
+TEST_F(ChamberTest, AnUnsealOverAMissingConfigIsAnIntegrityError) {
+  auto a = NewReplica();
+  InitKmsOnly(*a);
+  Tamper(*table_, [](state::Snapshot& s) { s.records.erase({records::kQuorumConfig, "current"}); });
+  auto r = (*a)->Unseal(RightUnseal("alice"));
+  EXPECT_EQ(r.status().code(), ErrorCode::kCorruption) << r.status().ToString();
+}
+
 // Init onto a table that holds any record at all is refused, even when the
 // head is still at its creation revision.
 TEST_F(ChamberTest, InitNeedsATableWithNoChamberRecords) {

@@ -110,7 +110,7 @@ void Chamber::PublishAuth(const ViewPtr& view, bool verified) {
   } else if (!current) {
     // Never verified (e.g. started sealed): enforce the policies that are
     // there; no runtime token can be checked without MK anyway.
-    authorizer_->Install(auth::AuthIndex::Build(view->snapshot(), nullptr, nullptr));
+    authorizer_->Install(auth::AuthIndex::BuildUnverified(view->snapshot()));
   } else if (current->tokens_checkable()) {
     authorizer_->Install(current->WithoutTokenKey());
   }

@@ -132,6 +132,9 @@ struct PolicyWrite {
 struct PolicyDelete {
   std::string name;
   bool force = false;  // delete even while tokens are bound to it
+  // Filled by the chamber: the server config has static policies, so auth
+  // stays enforced whatever runtime policies remain.
+  bool static_policies = false;
 };
 struct TokenCreate {
   std::vector<std::string> policies;

@@ -11,6 +11,9 @@ namespace cc::seal {
 Result<UnsealResult> RunUnseal(CeremonyContext& ctx, ViewPtr view, const UnsealRequest& req) {
   if (view->shape() == SnapshotView::Shape::kEmpty)
     return Status::FailedPrecondition("the chamber is not initialized");
+  // Records without a configuration (a table edit the worker has not seen
+  // yet): nothing below may read a config that is not there.
+  if (view->shape() == SnapshotView::Shape::kBroken) return Status::Corruption(view->error());
   if (view->config() && !view->quorum()) {
     return Status::FailedPrecondition(
         "KMS-only mode unseals automatically; to lift an operator seal use --resume");

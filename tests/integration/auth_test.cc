@@ -178,6 +178,60 @@ TEST_P(AuthTest, PoliciesPropagateAndARevokedTokenIsRefusedEverywhere) {
 
 // `state doctor` answers "auth edits do not propagate": the table's auth
 // against what a signer has loaded, and why a signer is behind.
+// A client token with chamber_auth hands out only what it holds: no policy
+// changes, tokens only for its own policies and never outliving it, and it
+// revokes only such tokens (never a management token).
+TEST_P(AuthTest, AClientTokenWithChamberAuthCannotGrantItselfMore) {
+  Cluster& c = *c_;
+  auto policy = [&](const std::string& name, json scopes) {
+    return Post(c[0].Url("/api/v1/chamber/auth/policies"),
+                json{{"name", name}, {"rules", {{{"effect", "allow"}, {"scopes", scopes}}}}}.dump(),
+                Bearer(mgmt_));
+  };
+  ASSERT_EQ(policy("delegate", {"chamber_auth", "sign"}).status, 201);
+  ASSERT_EQ(policy("all", {"sign", "public_keys", "chamber_status", "chamber_seal",
+                           "chamber_rotate", "chamber_auth"})
+                .status,
+            201);
+  auto made = Post(c[0].Url("/api/v1/chamber/auth/tokens"),
+                   json{{"policies", {"delegate"}}, {"ttl_seconds", 3600}}.dump(), Bearer(mgmt_));
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string delegate = json::parse(made.body)["token"];
+  const std::string delegate_expiry = json::parse(made.body)["expires_at"];
+  ASSERT_LE(Until(1, [&](const Replica& r) { return Sign(r, delegate) != 401; }), kInForce);
+  const std::string url = c[1].Url("/api/v1/chamber/auth");
+
+  auto escalate = Post(url + "/policies",
+                       json{{"name", "mine"},
+                            {"rules", {{{"effect", "allow"}, {"scopes", {"chamber_seal"}}}}}}
+                           .dump(),
+                       Bearer(delegate));
+  EXPECT_EQ(escalate.status, 403) << escalate.body;
+  EXPECT_EQ(Delete(url + "/policies/all?force=true", Bearer(delegate)).status, 403);
+  auto broader = Post(url + "/tokens", json{{"policies", {"all"}}}.dump(), Bearer(delegate));
+  EXPECT_EQ(broader.status, 403) << broader.body;
+  // Its own policy: allowed, and capped at its own expiry.
+  auto child = Post(url + "/tokens", json{{"policies", {"delegate"}}}.dump(), Bearer(delegate));
+  ASSERT_EQ(child.status, 201) << child.body;
+  EXPECT_EQ(json::parse(child.body)["expires_at"], delegate_expiry);
+  const std::string child_id = json::parse(child.body)["id"];
+  // Management tokens are out of its reach; its own kind of token is not.
+  auto listed = json::parse(Get(url + "/tokens", Bearer(mgmt_)).body)["tokens"];
+  std::string mgmt_id;
+  for (const auto& t : listed)
+    if (t["kind"] == "management") mgmt_id = t["id"];
+  ASSERT_FALSE(mgmt_id.empty()) << listed.dump();
+  EXPECT_EQ(Delete(url + "/tokens/" + mgmt_id, Bearer(delegate)).status, 403);
+  EXPECT_EQ(Get(c[1].Url("/api/v1/chamber/status"), Bearer(mgmt_)).status, 200);
+  ASSERT_LE(Until(1,
+                  [&](const Replica& r) {
+                    return Get(r.Url("/api/v1/chamber/auth/tokens/" + child_id), Bearer(mgmt_))
+                               .status == 200;
+                  }),
+            kInForce);
+  EXPECT_EQ(Delete(url + "/tokens/" + child_id, Bearer(delegate)).status, 204);
+}
+
 TEST_P(AuthTest, DoctorComparesTheTablesAuthWithWhatASignerLoaded) {
   Cluster& c = *c_;
   ASSERT_EQ(Post(c[0].Url("/api/v1/chamber/auth/policies"),

@@ -268,4 +268,14 @@ net::HttpResponse Post(const std::string& url, const std::string& body,
   return *res;
 }
 
+net::HttpResponse Delete(const std::string& url, const net::Headers& headers) {
+  net::HttpRequest req;
+  req.method = "DELETE";
+  req.url = url;
+  req.headers = headers;
+  auto res = net::Send(req);
+  if (!res.ok()) throw std::runtime_error(res.status().ToString());
+  return *res;
+}
+
 }  // namespace cc::testing

@@ -112,5 +112,6 @@ class CheckedProcess : public ChildProcess {
 net::HttpResponse Get(const std::string& url, const net::Headers& headers = {});
 net::HttpResponse Post(const std::string& url, const std::string& body,
                        const net::Headers& headers = {});
+net::HttpResponse Delete(const std::string& url, const net::Headers& headers = {});
 
 }  // namespace cc::testing
