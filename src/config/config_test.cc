@@ -132,8 +132,8 @@ TEST_F(ConfigTest, UnknownEnvironmentOverrideIsRejected) {
 }
 
 TEST_F(ConfigTest, EnvListOverrideIsCommaSeparated) {
-  auto c = LoadYaml(
-      "", {{"CONTAINMENT_UNAUTHENTICATED_POLICY__ALLOWED_SCOPES", "upcheck,public_keys"}});
+  auto c =
+      LoadYaml("", {{"CONTAINMENT_UNAUTHENTICATED_POLICY__ALLOWED_SCOPES", "upcheck,public_keys"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->unauthenticated_scopes, (std::vector<std::string>{"upcheck", "public_keys"}));
 }
@@ -438,8 +438,8 @@ TEST_F(ConfigTest, UnauthenticatedPolicyCannotGrantManagementScopes) {
               std::string::npos)
         << c.status().message();
   }
-  EXPECT_TRUE(LoadYaml("unauthenticated_policy: { allowed_scopes: [upcheck, sign, public_keys] }\n")
-                  .ok());
+  EXPECT_TRUE(
+      LoadYaml("unauthenticated_policy: { allowed_scopes: [upcheck, sign, public_keys] }\n").ok());
 }
 
 // `allowed_scopes: []` is an explicit empty list, not "absent" (every scope).

@@ -35,9 +35,9 @@ Result<std::string> AwsKms::RegionOf(const std::string& arn) {
   static const std::regex kAccount("[0-9]{12}");
   static const std::regex kResource("(key/[A-Za-z0-9-]{1,128}|alias/[A-Za-z0-9/_-]{1,250})");
   if (parts.size() != 5 || parts[0] != "arn" ||
-      (parts[1] != "aws" && parts[1] != "aws-cn" && parts[1] != "aws-us-gov") || parts[2] != "kms" ||
-      !std::regex_match(parts[3], kRegion) || !std::regex_match(parts[4], kAccount) ||
-      !std::regex_match(resource, kResource)) {
+      (parts[1] != "aws" && parts[1] != "aws-cn" && parts[1] != "aws-us-gov") ||
+      parts[2] != "kms" || !std::regex_match(parts[3], kRegion) ||
+      !std::regex_match(parts[4], kAccount) || !std::regex_match(resource, kResource)) {
     return Status::InvalidArgument("'" + arn +
                                    "' is not a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)");
   }

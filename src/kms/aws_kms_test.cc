@@ -117,13 +117,13 @@ TEST(AwsKmsArn, RegionComesFromTheArn) {
 // region becomes the endpoint's host: a table writer must not be able to aim
 // the signed Decrypt (and the unseal) at a host of their own.
 TEST(AwsKmsArn, ARegionThatIsNotARegionIsRefused) {
-  for (const char* arn : {"arn:aws:kms:x@evil.example/:111122223333:key/a",
-                          "arn:aws:kms:evil.example/:111122223333:key/a",
-                          "arn:aws:kms:us-east-1.evil.example#:111122223333:key/a",
-                          "arn:aws:kms:us-east-1:111122223333:key/a?x=@evil",
-                          "arn:aws:kms:US-EAST-1:111122223333:key/a",
-                          "arn:aws:kms:us-east-1:1:key/a", "arn:evil:kms:us-east-1:111122223333:key/a",
-                          "arn:aws:kms:us-east-1:111122223333:key/"}) {
+  for (const char* arn :
+       {"arn:aws:kms:x@evil.example/:111122223333:key/a",
+        "arn:aws:kms:evil.example/:111122223333:key/a",
+        "arn:aws:kms:us-east-1.evil.example#:111122223333:key/a",
+        "arn:aws:kms:us-east-1:111122223333:key/a?x=@evil",
+        "arn:aws:kms:US-EAST-1:111122223333:key/a", "arn:aws:kms:us-east-1:1:key/a",
+        "arn:evil:kms:us-east-1:111122223333:key/a", "arn:aws:kms:us-east-1:111122223333:key/"}) {
     EXPECT_EQ(AwsKms::RegionOf(arn).status().code(), ErrorCode::kInvalidArgument) << arn;
   }
 }

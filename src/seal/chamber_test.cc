@@ -148,6 +148,19 @@ TEST_F(ChamberTest, SealWipesTheMasterKeyAndRevokesRuntimeTokens) {
 // Anyone may ask for a logged one-time token (only log readers can use
 // it), but a pending one is kept until it expires: a new request neither
 // writes nor voids the token an operator just read, nor echoes its nonce.
+// Quorum mode: an anonymous start must not leave the operators without the
+// nonce for ten minutes; the replica logs it, as KMS-only mode does.
+TEST_F(ChamberTest, AQuorumRootGenerationsNonceIsInTheLog) {
+  auto a = NewReplica();
+  InitQuorumRegistered(*a, {"alice", "bob"}, 2);
+  auto started = (*a)->RootToken({});  // by anyone
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  EXPECT_EQ(LoggedValue("nonce"), started->nonce);
+  auto blocked = (*a)->RootToken({});
+  EXPECT_EQ(blocked.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(blocked.status().message().find("grep nonce="), std::string::npos);
+}
+
 TEST_F(ChamberTest, APendingOneTimeTokenIsKeptUntilItExpires) {
   auto a = NewReplica();
   InitKmsOnly(*a);

@@ -24,7 +24,8 @@ Result<RootTokenResult> Start(CeremonyContext& ctx, const VerifiedSnapshot& stat
       running.ok() && running->expires_at > now) {
     return Status::Conflict("a root-token generation is in progress for " +
                             std::to_string(running->expires_at - now) +
-                            " more seconds; finish it with its nonce, or wait for it to expire");
+                            " more seconds; finish it with its nonce (logged by the replica that "
+                            "started it: grep nonce=), or wait for it to expire");
   }
   const bool quorum = state.view().quorum();
   records::RootGeneration attempt{RandomHexId(16), "", {}, now, now + kOneTimeTokenSeconds};
@@ -46,6 +47,13 @@ Result<RootTokenResult> Start(CeremonyContext& ctx, const VerifiedSnapshot& stat
     crypto::Wipe(otp);
     out.root_token_logged = true;
   } else {
+    // Not a secret (finishing needs T operator secrets), but whoever started
+    // it must not be the only one who knows it: an anonymous start would
+    // otherwise block the operators' own for its lifetime.
+    log::WarnAlways("seal",
+                    "management-token generation started; operators finish it with: "
+                    "containment-chamber operator generate-root-token --nonce ... --operator ...",
+                    {{"nonce", attempt.nonce}});
     out.required = state.view().config()->operator_threshold;
   }
   return out;

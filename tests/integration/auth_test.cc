@@ -201,11 +201,11 @@ TEST_P(AuthTest, AClientTokenWithChamberAuthCannotGrantItselfMore) {
   ASSERT_LE(Until(1, [&](const Replica& r) { return Sign(r, delegate) != 401; }), kInForce);
   const std::string url = c[1].Url("/api/v1/chamber/auth");
 
-  auto escalate = Post(url + "/policies",
-                       json{{"name", "mine"},
-                            {"rules", {{{"effect", "allow"}, {"scopes", {"chamber_seal"}}}}}}
-                           .dump(),
-                       Bearer(delegate));
+  auto escalate =
+      Post(url + "/policies",
+           json{{"name", "mine"}, {"rules", {{{"effect", "allow"}, {"scopes", {"chamber_seal"}}}}}}
+               .dump(),
+           Bearer(delegate));
   EXPECT_EQ(escalate.status, 403) << escalate.body;
   EXPECT_EQ(Delete(url + "/policies/all?force=true", Bearer(delegate)).status, 403);
   auto broader = Post(url + "/tokens", json{{"policies", {"all"}}}.dump(), Bearer(delegate));
@@ -223,12 +223,13 @@ TEST_P(AuthTest, AClientTokenWithChamberAuthCannotGrantItselfMore) {
   ASSERT_FALSE(mgmt_id.empty()) << listed.dump();
   EXPECT_EQ(Delete(url + "/tokens/" + mgmt_id, Bearer(delegate)).status, 403);
   EXPECT_EQ(Get(c[1].Url("/api/v1/chamber/status"), Bearer(mgmt_)).status, 200);
-  ASSERT_LE(Until(1,
-                  [&](const Replica& r) {
-                    return Get(r.Url("/api/v1/chamber/auth/tokens/" + child_id), Bearer(mgmt_))
-                               .status == 200;
-                  }),
-            kInForce);
+  ASSERT_LE(
+      Until(1,
+            [&](const Replica& r) {
+              return Get(r.Url("/api/v1/chamber/auth/tokens/" + child_id), Bearer(mgmt_)).status ==
+                     200;
+            }),
+      kInForce);
   EXPECT_EQ(Delete(url + "/tokens/" + child_id, Bearer(delegate)).status, 204);
 }
 
