@@ -33,3 +33,6 @@ UP=$(run "http://127.0.0.1:$PORT/upcheck")
 ST=$(run -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/chamber/status")
 printf 'upcheck: %s req/s\nauthorized status: %s req/s\nratio: %s\n' "$UP" "$ST" \
   "$(python3 -c "print(f'{$ST/$UP:.2f}')")"
+
+echo "== resident memory of a replica holding ${CC_BENCH_TOKENS:-10000} tokens"
+python3 "$ROOT/bench/auth_rss.py" "$ROOT/build/containment-chamber" "$WORK" "${CC_BENCH_TOKENS:-10000}"

@@ -92,6 +92,30 @@ TEST(OperatorMessages, GenerateRootTokenNamesTheNextFlags) {
   EXPECT_TRUE(Has(done.out, "New management token (shown once")) << done.out;
 }
 
+// A restart under an operator seal: no alarming "from=uninitialized" line;
+// the log and status say why the chamber is sealed and how to lift it.
+TEST(OperatorMessages, ARestartUnderAnOperatorSealSaysWhyAndHowToLiftIt) {
+  Cluster c(Backend::kSqlite, 1);
+  c.StartAll();
+  ASSERT_EQ(InitKmsOnly(c).exit_code, 0);
+  ASSERT_TRUE(c[0].WaitForState("unsealed", std::chrono::seconds(5)));
+  auto seal = RunCli({"operator", "seal", "--signer-url", c[0].Url(), "--auth-token", "env:OPS",
+                      "--reason", "incident-42"},
+                     {{"OPS", kTestOpsToken}});
+  ASSERT_EQ(seal.exit_code, 0) << seal.err;
+  const size_t before = c[0].Log().size();
+  c[0].Stop(SIGTERM);
+  c[0].Start();
+  ASSERT_TRUE(c[0].WaitForState("sealed", std::chrono::seconds(5)));
+  const std::string log = c[0].Log().substr(before);
+  EXPECT_FALSE(Has(log, "from=uninitialized")) << log;
+  EXPECT_TRUE(Has(log, "state=sealed")) << log;
+  EXPECT_TRUE(Has(log, "incident-42")) << log;
+  EXPECT_TRUE(Has(log, "unseal --resume")) << log;
+  EXPECT_TRUE(Has(c[0].Status()["seal"].value("hint", ""), "unseal --resume"))
+      << c[0].Status().dump();
+}
+
 TEST(OperatorMessages, ResumeWithoutATokenFailsAndSaysWhereTheTokenIs) {
   Cluster c(Backend::kSqlite, 1);
   c.StartAll();
