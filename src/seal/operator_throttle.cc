@@ -22,7 +22,10 @@ Status OperatorThrottle::Admit(const std::string& source) {
     return Status::TooManyRequests(
         "a secret from this address is being checked; wait for its answer");
   }
-  if (running_ >= options_.max_concurrent_kdf) {
+  const int limit = a.failures == 0
+                        ? options_.max_concurrent_kdf
+                        : std::max(1, options_.max_concurrent_kdf - options_.reserved_for_clean);
+  if (running_ >= limit) {
     return Status::TooManyRequests("busy checking other operator secrets; try again in 1 s");
   }
   a.in_flight = true;

@@ -23,7 +23,10 @@ struct ThrottleOptions {
   std::chrono::seconds max_wait{300};          // cap
   std::chrono::seconds forget_after{15 * 60};  // quiet time that clears an address
   int max_concurrent_kdf = 2;                  // Argon2id runs at once on this replica
-  size_t max_tracked_addresses = 100'000;      // memory bound; oldest entries go first
+  // Of those, kept for addresses with no wrong secret on record: a few
+  // guessing addresses cannot hold every slot while an operator waits.
+  int reserved_for_clean = 1;
+  size_t max_tracked_addresses = 100'000;  // memory bound; oldest entries go first
 };
 
 class OperatorThrottle {
