@@ -48,7 +48,6 @@ class ChamberView {
   // POST /api/v1/chamber/tee/blob (chamber_seal scope): writes the TEE
   // auto-unseal blob from this replica (unsealed, inside a Nitro Enclave).
   virtual Result<nlohmann::json> CreateTeeBlob(const nlohmann::json& request) = 0;
-
 };
 
 }  // namespace cc::api

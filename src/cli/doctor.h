@@ -29,7 +29,7 @@ struct DoctorOptions {
   // resolved; else `kms_secrets_error` says why not.
   std::optional<config::KmsConfig> kms;
   std::string kms_secrets_error;
-  bool no_kms = false;  // --no-kms: never call a KMS (the manifest is not verified)
+  bool no_kms = false;    // --no-kms: never call a KMS (the manifest is not verified)
   std::string pcrs_file;  // --pcrs: a build's measurements, for the TEE check
 };
 

@@ -5,16 +5,24 @@
 #include <cstring>
 
 namespace cc::crypto {
+namespace {
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+// Absorbs `data` into a keyed state, returns the MAC and wipes the state.
+std::string FinishMac(crypto_auth_hmacsha256_state& st, std::string_view data) {
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()),
                                 data.size());
   std::string out(crypto_auth_hmacsha256_BYTES, '\0');
   crypto_auth_hmacsha256_final(&st, reinterpret_cast<unsigned char*>(out.data()));
   sodium_memzero(&st, sizeof st);
   return out;
+}
+
+}  // namespace
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  return FinishMac(st, data);
 }
 
 HmacKey::HmacKey(std::string_view key) : state_(sizeof(crypto_auth_hmacsha256_state)) {
@@ -25,12 +33,7 @@ HmacKey::HmacKey(std::string_view key) : state_(sizeof(crypto_auth_hmacsha256_st
 std::string HmacKey::Mac(std::string_view data) const {
   crypto_auth_hmacsha256_state st;
   std::memcpy(&st, state_.data(), sizeof st);
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(data.data()),
-                                data.size());
-  std::string out(crypto_auth_hmacsha256_BYTES, '\0');
-  crypto_auth_hmacsha256_final(&st, reinterpret_cast<unsigned char*>(out.data()));
-  sodium_memzero(&st, sizeof st);
-  return out;
+  return FinishMac(st, data);
 }
 
 std::string Sha256(std::string_view data) {

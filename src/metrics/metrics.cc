@@ -125,7 +125,8 @@ Registry& Global() {
     reg->DescribeCounter("containment_chamber_unseal_shares_total",
                          "Operator share submissions, by operator");
     reg->DescribeCounter("containment_chamber_rotation_total", "Rotations, by type");
-    reg->DescribeCounter("containment_auth_rejections_total", "Requests refused by auth, by reason");
+    reg->DescribeCounter("containment_auth_rejections_total",
+                         "Requests refused by auth, by reason");
     reg->DescribeCounter("containment_auth_decisions_total",
                          "Auth decisions on authenticated routes, by result (allow, deny)");
     reg->DescribeGauge("containment_state_revision", "State backend revision this replica holds");
