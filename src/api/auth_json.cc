@@ -127,13 +127,4 @@ json TokenCreatedJson(const seal::TokenCreated& c) {
   return j;
 }
 
-json AuthSummaryJson(const auth::AuthSummary& s) {
-  return {{"enforced", s.enforced},
-          {"static_policies", s.static_policies},
-          {"runtime_policies", s.runtime_policies},
-          {"tokens", s.tokens},
-          {"revision", s.revision},
-          {"runtime_tokens_checkable", s.runtime_tokens_checkable}};
-}
-
 }  // namespace cc::api

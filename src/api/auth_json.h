@@ -19,7 +19,5 @@ Result<seal::TokenCreate> ParseTokenCreate(const nlohmann::json& body);
 nlohmann::json PolicyJson(const records::AuthPolicy& policy);
 nlohmann::json TokenJson(const records::AuthToken& token);  // never the secret
 nlohmann::json TokenCreatedJson(const seal::TokenCreated& created);
-// Status's "auth" object (SPEC 6).
-nlohmann::json AuthSummaryJson(const auth::AuthSummary& summary);
 
 }  // namespace cc::api

@@ -39,68 +39,7 @@ Result<seal::OperatorSecret> SecretFrom(const json& body) {
   return s;
 }
 
-json KmsKeys(const seal::SealReport& s) {
-  json keys = json::array();
-  for (const auto& k : s.kms_keys) {
-    json j = {{"key", k.key}};
-    if (k.healthy) {
-      j["healthy"] = *k.healthy;
-      if (!*k.healthy) {
-        j["last_error"] = k.last_error;
-        j["unhealthy_since"] = k.unhealthy_since;
-      }
-    }
-    keys.push_back(std::move(j));
-  }
-  json kms = {{"threshold", s.kms_threshold}, {"keys", keys}};
-  if (!s.bad_shares.empty()) kms["bad_shares"] = s.bad_shares;
-  return kms;
-}
-
 }  // namespace
-
-json StatusJson(const seal::StatusReport& r) {
-  const seal::SealReport& s = r.seal;
-  json seal = {{"status", Name(s.status)},
-               {"initialized", s.initialized},
-               {"sealed", !seal::CanSign(s.status)}};
-  if (s.mode) {
-    seal["type"] = Name(*s.mode);
-    seal["t"] = s.t;
-    seal["n"] = s.n;
-    seal["seal_epoch"] = s.seal_epoch;
-    seal["sealed_by_operator"] = s.sealed_by_operator;
-    if (*s.mode == records::UnsealMode::kQuorum) {
-      json ops = json::array();
-      for (const auto& o : s.operators)
-        ops.push_back({{"name", o.name}, {"registered", o.registered}, {"submitted", o.submitted}});
-      seal["operators"] = ops;
-      seal["registered"] = s.registered;
-      seal["progress"] = s.progress;
-    }
-    seal["kms"] = KmsKeys(s);
-  }
-  if (!s.last_error.empty()) seal["last_error"] = s.last_error;
-  if (!s.integrity_error.empty()) seal["integrity_error"] = s.integrity_error;
-  if (!s.hint.empty()) seal["hint"] = s.hint;
-  if (s.insecure_test_kdf) seal["insecure_test_kdf"] = true;
-  const seal::BackendReport& b = r.backend;
-  json backend = {{"backend", b.backend},
-                  {"chamber_id", b.chamber_id},
-                  {"revision", b.revision},
-                  {"last_refresh_age_seconds", b.last_refresh_age_seconds},
-                  {"refresh_errors", b.refresh_errors}};
-  backend[b.backend == "dynamodb" ? "table" : "path"] = b.location;
-  if (!b.region.empty()) backend["region"] = b.region;
-  if (!b.last_error.empty()) backend["last_error"] = b.last_error;
-  if (b.rollback_refused_revision)
-    backend["rollback_refused_revision"] = *b.rollback_refused_revision;
-  if (!b.foreign_chamber_refused.empty())
-    backend["foreign_chamber_refused"] = b.foreign_chamber_refused;
-  return {{"seal", seal}, {"state_backend", backend}, {"tee", TeeJson(r.tee)}};
-}
-
-json ChamberJson::Status() const { return StatusJson(chamber_.Status()); }
 
 Result<json> ChamberJson::Init(const std::string& setup_token, const json& body) {
   CC_RETURN_IF_ERROR(MustBeObject(body));

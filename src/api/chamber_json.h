@@ -12,7 +12,7 @@ class ChamberJson final : public ChamberView {
   explicit ChamberJson(seal::ChamberService& chamber) : chamber_(chamber) {}
 
   seal::SealState State() const override { return chamber_.State(); }
-  nlohmann::json Status() const override;
+  seal::StatusReport Status() const override { return chamber_.Status(); }
   Result<nlohmann::json> Init(const std::string& setup_token,
                               const nlohmann::json& request) override;
   Result<nlohmann::json> Register(const std::string& registration_token,
@@ -31,10 +31,5 @@ class ChamberJson final : public ChamberView {
  private:
   seal::ChamberService& chamber_;
 };
-
-// The status document, also used by tests.
-nlohmann::json StatusJson(const seal::StatusReport& report);
-// Its "tee" part: the blob and the last auto-unseal attempt.
-nlohmann::json TeeJson(const seal::TeeReport& tee);
 
 }  // namespace cc::api

@@ -6,6 +6,7 @@
 #include "api/auth_routes.h"
 #include "api/json_body.h"
 #include "api/json_fields.h"
+#include "api/status_document.h"
 #include "api/text_escape.h"
 
 namespace cc::api {
@@ -38,22 +39,13 @@ class ChamberRoutes {
 
   HttpResponse Status(const HttpRequest& req) const {
     if (auto denied = Authorize(req, "chamber_status")) return *denied;
-    json status = chamber_.Status();
-    status["auth"] = AuthSummaryJson(authorizer_.Summary());
-    return HttpResponse::Json(200, status);
+    return HttpResponse::RenderedJson(200,
+                                      StatusDocument(chamber_.Status(), authorizer_.Summary()));
   }
 
   // Vault's sys/seal-status: open, and nothing about keys, tables or endpoints.
   HttpResponse SealStatus() const {
-    json s = chamber_.Status()["seal"];
-    return HttpResponse::Json(200, {{"initialized", s.value("initialized", false)},
-                                    {"status", s.value("status", "")},
-                                    {"sealed", s.value("sealed", true)},
-                                    {"t", s.value("t", 0)},
-                                    {"n", s.value("n", 0)},
-                                    {"progress", s.value("progress", 0)},
-                                    {"nonce", ""},
-                                    {"type", s.value("type", "")}});
+    return HttpResponse::RenderedJson(200, SealStatusDocument(chamber_.Status().seal));
   }
 
   // No validator keys are loaded by this product yet: an empty list.

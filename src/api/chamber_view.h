@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "seal/seal_state.h"
+#include "seal/service.h"
 
 namespace cc::api {
 
@@ -19,8 +20,9 @@ class ChamberView {
  public:
   virtual ~ChamberView() = default;
   virtual seal::SealState State() const = 0;
-  // The whole `GET /api/v1/chamber/status` document: {"seal": …, "state_backend": …}.
-  virtual nlohmann::json Status() const = 0;
+  // What `GET /api/v1/chamber/status` reports, typed: the routes render it
+  // without a JSON tree (api/status_document.h), since status is polled.
+  virtual seal::StatusReport Status() const = 0;
 
   // POST /api/v1/chamber/init, authorized by this replica's setup token.
   virtual Result<nlohmann::json> Init(const std::string& setup_token,

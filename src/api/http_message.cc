@@ -41,6 +41,14 @@ HttpResponse HttpResponse::Json(int status, const nlohmann::json& body) {
   return r;
 }
 
+HttpResponse HttpResponse::RenderedJson(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
 HttpResponse HttpResponse::Error(int status, std::string_view code, std::string_view message) {
   return Json(status, {{"error", code}, {"message", message}});
 }

@@ -41,6 +41,8 @@ struct HttpResponse {
   static HttpResponse Text(int status, std::string body);
   // Never throws: invalid UTF-8 in strings is replaced, not an error.
   static HttpResponse Json(int status, const nlohmann::json& body);
+  // A document already rendered as JSON (api/json_writer.h).
+  static HttpResponse RenderedJson(int status, std::string body);
   // The error shape of SPEC section 7: {"error": code, "message": text}.
   static HttpResponse Error(int status, std::string_view code, std::string_view message);
 };

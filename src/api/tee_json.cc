@@ -1,5 +1,5 @@
-// The TEE parts of the API's JSON: the "tee" section of the status document
-// and POST /api/v1/chamber/tee/blob. PCR values are hex, keyed by index.
+// POST /api/v1/chamber/tee/blob (the status document's "tee" section is in
+// api/status_document.cc). PCR values are hex, keyed by index.
 #include "api/chamber_json.h"
 #include "common/encoding.h"
 
@@ -16,32 +16,6 @@ json PcrsJson(const std::map<uint32_t, std::string>& pcrs) {
 }
 
 }  // namespace
-
-json TeeJson(const seal::TeeReport& t) {
-  json blob = {{"present", t.blob_present}};
-  if (t.blob_present) {
-    blob["pcrs"] = PcrsJson(t.blob_pcrs);
-    blob["mk_generation"] = t.blob_mk_generation;
-    blob["kms_threshold"] = t.blob_kms_threshold;
-    blob["kms_keys"] = t.blob_kms_keys;
-    blob["created_at"] = t.blob_created_at;
-    if (!t.blob_stale.empty()) blob["stale"] = t.blob_stale;
-  }
-  if (!t.blob_error.empty()) blob["write_error"] = t.blob_error;
-  json out = {{"platform", t.platform}, {"attestation", t.attestation}, {"blob", blob}};
-  if (!t.last_result.empty()) {
-    json mismatches = json::array();
-    for (const auto& m : t.pcr_mismatches) {
-      mismatches.push_back(
-          {{"index", m.index}, {"expected", m.expected_hex}, {"actual", m.actual_hex}});
-    }
-    json last = {{"result", t.last_result}, {"at", t.last_attempt_at}};
-    if (!t.last_error.empty()) last["error"] = t.last_error;
-    if (!mismatches.empty()) last["pcr_mismatches"] = mismatches;
-    out["last_auto_unseal"] = last;
-  }
-  return out;
-}
 
 Result<json> ChamberJson::CreateTeeBlob(const json& body) {
   if (!body.is_object()) return Status::InvalidArgument("the request body must be a JSON object");

@@ -3,12 +3,20 @@
 #include <gtest/gtest.h>
 
 #include "api/chamber_json.h"
+#include "api/status_document.h"
 #include "common/encoding.h"
 
 namespace cc::api {
 namespace {
 
 using nlohmann::json;
+
+// The "tee" section of the status document for a report holding `tee`.
+json TeeSection(const seal::TeeReport& tee) {
+  seal::StatusReport report;
+  report.tee = tee;
+  return json::parse(StatusDocument(report, {}))["tee"];
+}
 
 // Answers CreateTeeBlob with `blob` (or `error`); everything else is unused.
 class FakeChamber final : public seal::ChamberService {
@@ -82,7 +90,7 @@ TEST(TeeJson, StatusShowsTheBlobAndTheLastAttemptWithEveryDifferingPcr) {
   t.last_result = "pcr_mismatch";
   t.last_attempt_at = 1700000001;
   t.pcr_mismatches = {{0, "0101", "0202"}, {2, "0303", ""}};
-  json j = TeeJson(t);
+  json j = TeeSection(t);
   EXPECT_EQ(j["platform"], "nitro");
   EXPECT_EQ(j["attestation"], true);
   EXPECT_EQ(j["blob"]["present"], true);
@@ -95,12 +103,14 @@ TEST(TeeJson, StatusShowsTheBlobAndTheLastAttemptWithEveryDifferingPcr) {
             (json{{"index", 0}, {"expected", "0101"}, {"actual", "0202"}}));
   EXPECT_EQ(last["pcr_mismatches"][1]["actual"], "");  // absent from the document
   // Never tried, no blob: no attempt section, and the blob says so.
-  json none = TeeJson(seal::TeeReport{});
+  json none = TeeSection(seal::TeeReport{});
   EXPECT_EQ(none["platform"], "none");
   EXPECT_EQ(none["blob"], (json{{"present", false}}));
   EXPECT_FALSE(none.contains("last_auto_unseal"));
-  // The status document carries it next to "seal" and "state_backend".
-  EXPECT_TRUE(StatusJson(seal::StatusReport{}).contains("tee"));
+  // The status document carries it next to "seal", "state_backend" and "auth".
+  json doc = json::parse(StatusDocument(seal::StatusReport{}, {}));
+  for (const char* part : {"seal", "state_backend", "tee", "auth"})
+    EXPECT_TRUE(doc.contains(part)) << part;
 }
 
 }  // namespace

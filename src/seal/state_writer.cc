@@ -124,7 +124,18 @@ std::shared_ptr<const SnapshotView> StateWriter::Fresh() {
 }
 
 std::shared_ptr<const SnapshotView> StateWriter::Current() const {
-  return SnapshotView::Of(refresher_.Current());
+  std::shared_ptr<const state::Snapshot> snap = refresher_.Current();
+  if (!snap) return nullptr;
+  {
+    MutexLock l(view_mu_);
+    if (current_view_ && current_view_->snapshot_ptr() == snap) return current_view_;
+  }
+  // Parsed outside the lock; two threads racing here both parse and the
+  // later one's view is kept: equal content, so either is right.
+  std::shared_ptr<const SnapshotView> view = SnapshotView::Of(std::move(snap));
+  MutexLock l(view_mu_);
+  current_view_ = view;
+  return view;
 }
 
 }  // namespace cc::seal

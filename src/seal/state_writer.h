@@ -61,7 +61,9 @@ class StateWriter {
 
   // The latest view after one head read (what a ceremony acts on).
   std::shared_ptr<const SnapshotView> Fresh();
-  std::shared_ptr<const SnapshotView> Current() const;
+  // Parsed once per snapshot and shared: status and every reconcile pass
+  // read it, and parsing the records is the expensive part.
+  std::shared_ptr<const SnapshotView> Current() const EXCLUDES(view_mu_);
 
   // Runs `attempt` on fresh state, again when it lost a commit race
   // (kAborted), at most three times.
@@ -82,6 +84,8 @@ class StateWriter {
   Mutex mu_;
   std::shared_ptr<const state::Snapshot> verified_ GUARDED_BY(mu_);
   std::string verified_mac_key_ GUARDED_BY(mu_);
+  mutable Mutex view_mu_;
+  mutable std::shared_ptr<const SnapshotView> current_view_ GUARDED_BY(view_mu_);
 };
 
 }  // namespace cc::seal
