@@ -1,18 +1,20 @@
 #include "metrics/metrics.h"
 
+#include <charconv>
 #include <cmath>
-#include <sstream>
 
 #include "common/version.h"
 
 namespace cc::metrics {
 
-std::string Registry::RenderLabels(const Labels& labels) {
-  if (labels.empty()) return "";
-  std::string out = "{";
+void Registry::RenderLabels(const Labels& labels, std::string& out) {
+  out.clear();
+  if (labels.empty()) return;
+  out += '{';
   for (size_t i = 0; i < labels.size(); ++i) {
-    if (i) out += ",";
-    out += labels[i].first + "=\"";
+    if (i) out += ',';
+    out += labels[i].first;
+    out += "=\"";
     for (char c : labels[i].second) {
       if (c == '"' || c == '\\') out += '\\';
       if (c == '\n') {
@@ -21,9 +23,32 @@ std::string Registry::RenderLabels(const Labels& labels) {
       }
       out += c;
     }
-    out += "\"";
+    out += '"';
   }
-  return out + "}";
+  out += '}';
+}
+
+std::string Registry::RenderLabels(const Labels& labels) {
+  std::string out;
+  RenderLabels(labels, out);
+  return out;
+}
+
+template <typename Map>
+typename Map::mapped_type& Registry::Series(Map& series, const Labels& labels) {
+  // Hot paths (every request counts): the rendered label set goes into a
+  // per-thread buffer, so a series that exists costs no allocation.
+  thread_local std::string key;
+  RenderLabels(labels, key);
+  auto it = series.find(key);
+  if (it == series.end()) it = series.emplace(key, typename Map::mapped_type{}).first;
+  return it->second;
+}
+
+Registry::Family& Registry::FamilyNamed(std::string_view name) {
+  auto it = families_.find(name);
+  if (it == families_.end()) it = families_.emplace(std::string(name), Family{}).first;
+  return it->second;
 }
 
 void Registry::DescribeCounter(const std::string& name, const std::string& help) {
@@ -40,23 +65,23 @@ void Registry::DescribeHistogram(const std::string& name, const std::string& hel
   families_[name] = Family{Type::kHistogram, help, std::move(buckets), {}, {}};
 }
 
-void Registry::Inc(const std::string& name, const Labels& labels, double by) {
+void Registry::Inc(std::string_view name, const Labels& labels, double by) {
   std::lock_guard<std::mutex> l(mu_);
-  families_[name].values[RenderLabels(labels)] += by;
+  Series(FamilyNamed(name).values, labels) += by;
 }
-void Registry::Set(const std::string& name, const Labels& labels, double value) {
+void Registry::Set(std::string_view name, const Labels& labels, double value) {
   std::lock_guard<std::mutex> l(mu_);
-  families_[name].values[RenderLabels(labels)] = value;
+  Series(FamilyNamed(name).values, labels) = value;
 }
-void Registry::ClearGauge(const std::string& name) {
+void Registry::ClearGauge(std::string_view name) {
   std::lock_guard<std::mutex> l(mu_);
-  families_[name].values.clear();
+  FamilyNamed(name).values.clear();
 }
 
-void Registry::Observe(const std::string& name, const Labels& labels, double value) {
+void Registry::Observe(std::string_view name, const Labels& labels, double value) {
   std::lock_guard<std::mutex> l(mu_);
-  Family& f = families_[name];
-  Histogram& h = f.histograms[RenderLabels(labels)];
+  Family& f = FamilyNamed(name);
+  Histogram& h = Series(f.histograms, labels);
   if (h.counts.empty()) h.counts.assign(f.buckets.size(), 0);
   for (size_t i = 0; i < f.buckets.size(); ++i) {
     if (value <= f.buckets[i]) {
@@ -68,7 +93,7 @@ void Registry::Observe(const std::string& name, const Labels& labels, double val
   h.count++;
 }
 
-double Registry::Value(const std::string& name, const Labels& labels) const {
+double Registry::Value(std::string_view name, const Labels& labels) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return 0;
@@ -76,12 +101,13 @@ double Registry::Value(const std::string& name, const Labels& labels) const {
   return v == it->second.values.end() ? 0 : v->second;
 }
 
+// The shortest text that reads back as `v` (le="0.1", not 0.10000000000000001).
 static std::string Num(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
+  if (std::isnan(v)) return "NaN";
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 std::string Registry::Render() const {

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cc::metrics {
@@ -19,14 +20,14 @@ class Registry {
   void DescribeHistogram(const std::string& name, const std::string& help,
                          std::vector<double> buckets);
 
-  void Inc(const std::string& name, const Labels& labels = {}, double by = 1);
-  void Set(const std::string& name, const Labels& labels, double value);
-  void Set(const std::string& name, double value) { Set(name, {}, value); }
-  void Observe(const std::string& name, const Labels& labels, double value);
+  void Inc(std::string_view name, const Labels& labels = {}, double by = 1);
+  void Set(std::string_view name, const Labels& labels, double value);
+  void Set(std::string_view name, double value) { Set(name, {}, value); }
+  void Observe(std::string_view name, const Labels& labels, double value);
   // Drops every series of a gauge family (for one-hot state gauges).
-  void ClearGauge(const std::string& name);
+  void ClearGauge(std::string_view name);
 
-  double Value(const std::string& name, const Labels& labels = {}) const;
+  double Value(std::string_view name, const Labels& labels = {}) const;
   std::string Render() const;
 
  private:
@@ -37,16 +38,20 @@ class Registry {
     uint64_t count = 0;
   };
   struct Family {
-    Type type;
+    Type type = Type::kCounter;
     std::string help;
     std::vector<double> buckets;
-    std::map<std::string, double> values;  // rendered label set → value
-    std::map<std::string, Histogram> histograms;
+    std::map<std::string, double, std::less<>> values;  // rendered label set → value
+    std::map<std::string, Histogram, std::less<>> histograms;
   };
+  static void RenderLabels(const Labels& labels, std::string& out);
   static std::string RenderLabels(const Labels& labels);
+  template <typename Map>
+  static typename Map::mapped_type& Series(Map& series, const Labels& labels);
+  Family& FamilyNamed(std::string_view name);
 
   mutable std::mutex mu_;
-  std::map<std::string, Family> families_;
+  std::map<std::string, Family, std::less<>> families_;
 };
 
 // The process-wide registry with every family of SPEC section 10 described.
