@@ -1,7 +1,6 @@
 #include "api/auth_routes.h"
 
 #include <algorithm>
-#include <chrono>
 #include <memory>
 
 #include "api/auth_json.h"
@@ -28,15 +27,10 @@ HttpResponse Forbidden(const std::string& message) {
   return HttpResponse::Error(403, "permission_denied", message);
 }
 
-bool Within(const std::vector<std::string>& names, const std::vector<std::string>& held) {
-  return std::all_of(names.begin(), names.end(), [&](const std::string& n) {
-    return std::find(held.begin(), held.end(), n) != held.end();
-  });
-}
-
 // Delegation limits (docs/auth.md): a client token with chamber_auth may
-// hand out, and take back, only what it holds itself. Policy changes and
-// management tokens are for management tokens and static policies.
+// hand out, and take back, only what it holds itself; the token ceremonies
+// check that against verified state (delegator_token_id). Policy changes
+// are for management tokens and static policies.
 bool IsClient(const auth::Decision& d) { return d.caller == auth::Decision::Caller::kClient; }
 
 constexpr char kPolicyChangeRefused[] =
@@ -147,22 +141,7 @@ class AuthRoutes {
       if (auto error = ParseJsonBody(req, body)) return *error;
       auto create = ParseTokenCreate(body);
       if (!create.ok()) return StatusError(create.status());
-      if (IsClient(d)) {
-        if (!Within(create->policies, d.token_policies))
-          return Forbidden("a client token may create tokens only for its own policies");
-        if (d.token_expires_at && !(create->ttl_seconds && create->expires_at)) {
-          // Never outlives the token that made it.
-          const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
-          std::optional<int64_t> asked = create->expires_at;
-          if (create->ttl_seconds) asked = now + *create->ttl_seconds;
-          if (!asked || *asked > *d.token_expires_at) {
-            create->ttl_seconds.reset();
-            create->expires_at = d.token_expires_at;
-          }
-        }
-      }
+      if (IsClient(d)) create->delegator_token_id = d.who;
       auto out = chamber_.CreateToken(*create);
       if (!out.ok()) return StatusError(out.status());
       HttpResponse r = HttpResponse::Json(201, TokenCreatedJson(*out));
@@ -173,13 +152,9 @@ class AuthRoutes {
 
   HttpResponse RevokeToken(const HttpRequest& req) {
     return Guarded(req, kToken, [&](const auth::Decision& d) {
-      if (IsClient(d)) {
-        auto idx = authorizer_.index();
-        const records::AuthToken* t = idx ? idx->FindById(req.path_params.at("id")) : nullptr;
-        if (!t || t->kind == "management" || !Within(t->policies, d.token_policies))
-          return Forbidden("a client token may revoke only client tokens of its own policies");
-      }
-      Status st = chamber_.RevokeToken(req.path_params.at("id"));
+      seal::TokenRevoke revoke{req.path_params.at("id"), std::nullopt};
+      if (IsClient(d)) revoke.delegator_token_id = d.who;
+      Status st = chamber_.RevokeToken(revoke);
       return st.ok() ? HttpResponse::Text(204, "") : StatusError(st);
     });
   }

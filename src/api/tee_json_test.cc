@@ -48,7 +48,7 @@ class FakeChamber final : public seal::ChamberService {
   Result<records::AuthPolicy> ReplacePolicy(const seal::PolicyWrite&) override { return Unused(); }
   ::cc::Status DeletePolicy(const seal::PolicyDelete&) override { return Unused(); }
   Result<seal::TokenCreated> CreateToken(const seal::TokenCreate&) override { return Unused(); }
-  ::cc::Status RevokeToken(const std::string&) override { return Unused(); }
+  ::cc::Status RevokeToken(const seal::TokenRevoke&) override { return Unused(); }
 
  private:
   static ::cc::Status Unused() { return ::cc::Status::Internal("unused in this test"); }

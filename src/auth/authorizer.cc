@@ -192,8 +192,6 @@ Decision Authorizer::DecideRuntime(const AuthIndex& idx, const PresentedToken& p
   Decision d;
   d.who = t->id;
   d.caller = t->kind == "management" ? Decision::Caller::kManagement : Decision::Caller::kClient;
-  d.token_policies = t->policies;
-  d.token_expires_at = t->expires_at;
   if (t->kind == "management") {
     d.verdict = Verdict::kAllow;
     d.reason = "ok";

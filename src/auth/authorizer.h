@@ -45,11 +45,9 @@ struct Decision {
   std::string policy;   // the policy that decided, when one did
   std::string message;  // for the caller
   // Who asked, for the Auth API's delegation limits (docs/auth.md): a client
-  // token may hand out only what it holds itself.
+  // token (`who` is its id) may hand out only what it holds itself.
   enum class Caller { kAnonymous, kStatic, kManagement, kClient };
   Caller caller = Caller::kAnonymous;
-  std::vector<std::string> token_policies;  // kClient: the token's policies
-  std::optional<int64_t> token_expires_at;  // kClient: the token's expiry
   bool allowed() const { return verdict == Verdict::kAllow; }
   // OK, Unauthenticated (401) or PermissionDenied (403).
   Status ToStatus() const;

@@ -119,6 +119,6 @@ Result<records::AuthPolicy> RunWritePolicy(CeremonyContext& ctx, ViewPtr view,
                                            std::optional<uint64_t>& seen_revision);
 Status RunDeletePolicy(CeremonyContext& ctx, ViewPtr view, const PolicyDelete& request);
 Result<TokenCreated> RunCreateToken(CeremonyContext& ctx, ViewPtr view, const TokenCreate& request);
-Status RunRevokeToken(CeremonyContext& ctx, ViewPtr view, const std::string& id);
+Status RunRevokeToken(CeremonyContext& ctx, ViewPtr view, const TokenRevoke& request);
 
 }  // namespace cc::seal

@@ -47,7 +47,7 @@ class Chamber final : public ChamberService, private ChamberEvents {
   Result<records::AuthPolicy> ReplacePolicy(const PolicyWrite& request) override;
   cc::Status DeletePolicy(const PolicyDelete& request) override;
   Result<TokenCreated> CreateToken(const TokenCreate& request) override;
-  cc::Status RevokeToken(const std::string& id) override;
+  cc::Status RevokeToken(const TokenRevoke& request) override;
   Result<TeeBlobResult> CreateTeeBlob(const TeeBlobRequest& request) override;
 
   // The Authorizer that gets the runtime policies and tokens of every

@@ -36,10 +36,10 @@ Result<TokenCreated> Chamber::CreateToken(const TokenCreate& request) {
       [&](ViewPtr v) { return RunCreateToken(ctx_, std::move(v), request); });
 }
 
-cc::Status Chamber::RevokeToken(const std::string& id) {
+cc::Status Chamber::RevokeToken(const TokenRevoke& request) {
   return writer_
       .Retrying<bool>([&](ViewPtr v) -> Result<bool> {
-        CC_RETURN_IF_ERROR(RunRevokeToken(ctx_, std::move(v), id));
+        CC_RETURN_IF_ERROR(RunRevokeToken(ctx_, std::move(v), request));
         return true;
       })
       .status();

@@ -141,6 +141,17 @@ struct TokenCreate {
   std::optional<int64_t> ttl_seconds;
   std::optional<int64_t> expires_at;  // unix seconds
   std::string description;
+  // Set when a client token asks (delegation limits, docs/auth.md): the
+  // ceremony re-reads that token from verified state and lets it hand out
+  // only its own policies, never outliving it. Unset for management tokens
+  // and static policies.
+  std::optional<std::string> delegator_token_id;
+};
+struct TokenRevoke {
+  std::string id;
+  // As in TokenCreate: a client token may revoke only client tokens whose
+  // policies it holds itself.
+  std::optional<std::string> delegator_token_id;
 };
 struct TokenCreated {
   records::AuthToken record;  // id, policies, created_at, expires_at (hash not shown)
@@ -245,7 +256,7 @@ class ChamberService {
   virtual Result<records::AuthPolicy> ReplacePolicy(const PolicyWrite& request) = 0;
   virtual cc::Status DeletePolicy(const PolicyDelete& request) = 0;
   virtual Result<TokenCreated> CreateToken(const TokenCreate& request) = 0;
-  virtual cc::Status RevokeToken(const std::string& id) = 0;
+  virtual cc::Status RevokeToken(const TokenRevoke& request) = 0;
   virtual Result<TeeBlobResult> CreateTeeBlob(const TeeBlobRequest& request) = 0;
 };
 
