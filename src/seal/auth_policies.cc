@@ -20,22 +20,12 @@ std::string Join(const std::vector<std::string>& v) {
 // Tokens of the verified state bound to `name`.
 std::vector<std::string> TokensUsing(const SnapshotView& view, const std::string& name) {
   std::vector<std::string> ids;
-  const auto& recs = view.snapshot().records;
-  for (auto it = recs.lower_bound({kAuthToken, ""});
-       it != recs.end() && it->first.kind == kAuthToken; ++it) {
-    auto t = records::Decode<records::AuthToken>(it->second.body);
+  for (const state::Record& r : std::views::values(view.snapshot().OfKind(kAuthToken))) {
+    auto t = records::Decode<records::AuthToken>(r.body);
     if (t.ok() && std::find(t->policies.begin(), t->policies.end(), name) != t->policies.end())
       ids.push_back(t->id);
   }
   return ids;
-}
-
-size_t CountKind(const state::Snapshot& snap, const std::string& kind) {
-  size_t n = 0;
-  for (auto it = snap.records.lower_bound({kind, ""});
-       it != snap.records.end() && it->first.kind == kind; ++it)
-    ++n;
-  return n;
 }
 
 }  // namespace
@@ -86,7 +76,8 @@ Status RunDeletePolicy(CeremonyContext& ctx, ViewPtr view, const PolicyDelete& r
   }
   // The last policy of either kind gone would silently open signing and
   // public keys to anyone (the migration mode, docs/auth.md): refused.
-  if (!req.static_policies && CountKind(state.view().snapshot(), kAuthPolicy) == 1) {
+  if (!req.static_policies &&
+      std::ranges::distance(state.view().snapshot().OfKind(kAuthPolicy)) == 1) {
     return Status::FailedPrecondition(
         "policy '" + req.name +
         "' is the last auth policy: deleting it would open signing and public keys to anyone. "

@@ -43,10 +43,9 @@ std::shared_ptr<const SnapshotView> SnapshotView::Of(std::shared_ptr<const state
   } else if (epoch.status().code() != ErrorCode::kNotFound) {
     fail(epoch.status().message());
   }
-  for (auto it = s.records.lower_bound({kUnsealProgress, ""});
-       it != s.records.end() && it->first.kind == kUnsealProgress; ++it) {
-    auto p = records::Decode<records::UnsealProgress>(it->second.body);
-    v->progress_.emplace_back(it->first, p.ok() ? std::optional(std::move(*p)) : std::nullopt);
+  for (const auto& [key, r] : s.OfKind(kUnsealProgress)) {
+    auto p = records::Decode<records::UnsealProgress>(r.body);
+    v->progress_.emplace_back(key, p.ok() ? std::optional(std::move(*p)) : std::nullopt);
   }
   return v;
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,11 @@ struct Snapshot {
   const Record* Find(const RecordKey& key) const {
     auto it = records.find(key);
     return it == records.end() ? nullptr : &it->second;
+  }
+  // The records of one kind, in id order (keys sort by kind, then id).
+  std::ranges::subrange<std::map<RecordKey, Record>::const_iterator> OfKind(
+      const std::string& kind) const {
+    return {records.lower_bound({kind, ""}), records.lower_bound({kind + '\0', ""})};
   }
 };
 

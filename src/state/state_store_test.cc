@@ -386,3 +386,24 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace cc::state
+
+namespace cc::state {
+namespace {
+
+TEST(Snapshot, OfKindIsExactlyThatKindInIdOrder) {
+  Snapshot s;
+  for (const char* kind : {"auth", "auth_token", "aut", "auth_policy", "b"})
+    for (const char* id : {"2", "1", ""}) s.records[{kind, id}] = Record{{kind, id}, 1, kind};
+  std::vector<std::string> ids;
+  for (const auto& [key, r] : s.OfKind("auth_token")) {
+    EXPECT_EQ(key.kind, "auth_token");
+    ids.push_back(key.id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"", "1", "2"}));
+  EXPECT_EQ(std::ranges::distance(s.OfKind("auth")), 3);
+  EXPECT_EQ(std::ranges::distance(s.OfKind("au")), 0);
+  EXPECT_EQ(std::ranges::distance(Snapshot{}.OfKind("auth")), 0);
+}
+
+}  // namespace
+}  // namespace cc::state
