@@ -33,6 +33,13 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+template <typename T>
+void AppendInteger(std::string& out, T value) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+}
+
 }  // namespace
 
 void JsonWriter::BeforeValue() {
@@ -94,17 +101,13 @@ JsonWriter& JsonWriter::Bool(bool value) {
 
 JsonWriter& JsonWriter::Int(int64_t value) {
   BeforeValue();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, value);
-  out_.append(buf, r.ptr);
+  AppendInteger(out_, value);
   return *this;
 }
 
 JsonWriter& JsonWriter::Uint(uint64_t value) {
   BeforeValue();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, value);
-  out_.append(buf, r.ptr);
+  AppendInteger(out_, value);
   return *this;
 }
 

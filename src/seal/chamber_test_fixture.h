@@ -58,20 +58,10 @@ class InterleavingStore final : public state::StateStore {
   state::MemoryStore inner_;
 };
 
-class Replica {
+// What every test replica is: its own store client on the shared table, a
+// refresher and a chamber. Subclasses add KMS providers and make the chamber.
+class ReplicaBase {
  public:
-  Replica(std::shared_ptr<state::MemoryTable> table, const std::string& key_file, FakeClock& clock)
-      : store_(table),
-        authorizer_(config::Config{}, &clock),
-        refresher_(store_, clock, state::RefreshOptions{1}) {
-    EXPECT_TRUE(state::OpenOrCreate(store_, clock.NowUnixSeconds()).ok());
-    EXPECT_TRUE(refresher_.Initialize().ok());
-    kms_.SetProvider("local", std::move(kms::LocalKms::Open(key_file).value()));
-    chamber_ =
-        std::make_unique<Chamber>(refresher_, kms_, clock, ChamberOptions{1, 30, store_.Info()});
-    chamber_->SetAuthorizer(&authorizer_);
-    chamber_->ReconcileNow();
-  }
   Chamber& operator*() { return *chamber_; }
   Chamber* operator->() { return chamber_.get(); }
   void Poll() {
@@ -79,6 +69,34 @@ class Replica {
     chamber_->ReconcileNow();
   }
   InterleavingStore& store() { return store_; }
+
+ protected:
+  ReplicaBase(std::shared_ptr<state::MemoryTable> table, FakeClock& clock)
+      : store_(std::move(table)), refresher_(store_, clock, state::RefreshOptions{1}) {
+    EXPECT_TRUE(state::OpenOrCreate(store_, clock.NowUnixSeconds()).ok());
+    EXPECT_TRUE(refresher_.Initialize().ok());
+  }
+  // Subclasses call this first in their destructor: the chamber points at
+  // their members (authorizer, metrics).
+  void DestroyChamber() { chamber_.reset(); }
+
+  InterleavingStore store_;
+  state::Refresher refresher_;
+  kms::KmsRouter kms_;
+  std::unique_ptr<Chamber> chamber_;
+};
+
+class Replica : public ReplicaBase {
+ public:
+  Replica(std::shared_ptr<state::MemoryTable> table, const std::string& key_file, FakeClock& clock)
+      : ReplicaBase(std::move(table), clock), authorizer_(config::Config{}, &clock) {
+    kms_.SetProvider("local", std::move(kms::LocalKms::Open(key_file).value()));
+    chamber_ =
+        std::make_unique<Chamber>(refresher_, kms_, clock, ChamberOptions{1, 30, store_.Info()});
+    chamber_->SetAuthorizer(&authorizer_);
+    chamber_->ReconcileNow();
+  }
+  ~Replica() { DestroyChamber(); }
   auth::Authorizer& authorizer() { return authorizer_; }
   // Whether this replica accepts `token` for chamber status right now.
   bool Accepts(const std::string& token) {
@@ -86,11 +104,7 @@ class Replica {
   }
 
  private:
-  InterleavingStore store_;
   auth::Authorizer authorizer_;
-  state::Refresher refresher_;
-  kms::KmsRouter kms_;
-  std::unique_ptr<Chamber> chamber_;
 };
 
 inline OperatorSecret Passphrase(const std::string& p) {

@@ -26,15 +26,13 @@ inline const std::vector<std::string> kAwsKeys = {
     "arn:aws:kms:eu-west-1:111122223333:key/tee-c",
 };
 
-class TeeReplica {
+class TeeReplica : public ReplicaBase {
  public:
   // Inside an enclave when `attestor` is given (tee.platform: nitro).
   TeeReplica(std::shared_ptr<state::MemoryTable> table, FakeClock& clock,
              const ::cc::testing::KmsDouble& kms, const std::string& local_key_file,
              std::shared_ptr<tee::Attestor> attestor, const std::string& root_pem)
-      : store_(table), refresher_(store_, clock, state::RefreshOptions{1}) {
-    EXPECT_TRUE(state::OpenOrCreate(store_, clock.NowUnixSeconds()).ok());
-    EXPECT_TRUE(refresher_.Initialize().ok());
+      : ReplicaBase(std::move(table), clock) {
     kms_.SetProvider(
         "aws", std::make_unique<kms::AwsKms>(
                    kms.Credentials(), *SystemClock::Get(), kms.endpoint(),
@@ -46,24 +44,14 @@ class TeeReplica {
                                          ChamberOptions{1, 30, store_.Info()}, &metrics_, tee);
     chamber_->ReconcileNow();
   }
-  Chamber& operator*() { return *chamber_; }
-  Chamber* operator->() { return chamber_.get(); }
-  void Poll() {
-    refresher_.RefreshOnce();
-    chamber_->ReconcileNow();
-  }
-  InterleavingStore& store() { return store_; }
+  ~TeeReplica() { DestroyChamber(); }
   double Metric(const std::string& name, const metrics::Labels& labels = {}) const {
     return metrics_.Value(name, labels);
   }
   std::string Render() const { return metrics_.Render(); }
 
  private:
-  InterleavingStore store_;
-  state::Refresher refresher_;
-  kms::KmsRouter kms_;
   metrics::Registry metrics_;
-  std::unique_ptr<Chamber> chamber_;
 };
 
 class TeeTest : public ChamberTest {
