@@ -236,6 +236,26 @@ TEST_F(ChamberTest, WrongSecretsThrottleTheirAddressNotTheOperator) {
   EXPECT_EQ((*a)->State(), SealState::kUnsealed);
 }
 
+// Probing for operator names costs what guessing secrets costs: an unknown
+// name counts as a wrong secret from that address, so the address is soon
+// throttled, while other addresses are not.
+TEST_F(ChamberTest, ProbingForOperatorNamesIsThrottledLikeGuessing) {
+  auto a = NewReplica();
+  ASSERT_NO_FATAL_FAILURE(InitQuorumRegistered(*a, {"alice", "bob"}, 2));
+  const std::string prober = "203.0.113.7";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*a)->Unseal(UnsealAs("name" + std::to_string(i), "x", prober)).status().code(),
+              ErrorCode::kNotFound);
+  }
+  EXPECT_EQ((*a)->Unseal(UnsealAs("name3", "x", prober)).status().code(),
+            ErrorCode::kTooManyRequests);
+  EXPECT_EQ((*a)->Unseal(UnsealAs("alice", "guess", prober)).status().code(),
+            ErrorCode::kTooManyRequests);
+  EXPECT_EQ((*a)->Unseal(UnsealAs("name4", "x", "192.0.2.10")).status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_TRUE((*a)->Unseal(UnsealAs("alice", RightPassphrase("alice"), "192.0.2.10")).ok());
+}
+
 // Unseal progress is tagged with the seal epoch it was made in: a share
 // submitted before an operator seal does not count towards lifting it.
 TEST_F(ChamberTest, UnsealProgressFromAnEarlierSealEpochDoesNotCount) {

@@ -21,6 +21,11 @@ Result<UnsealResult> RunUnseal(CeremonyContext& ctx, ViewPtr view, const UnsealR
   if (view->config() && !view->config()->AllRegistered())
     return Status::FailedPrecondition("not every operator has registered yet");
   if (view->config() && !view->config()->Find(req.operator_name)) {
+    // A name that is no operator counts as a wrong secret from this address,
+    // so probing for operator names is throttled like guessing secrets.
+    CC_RETURN_IF_ERROR(ctx.throttle.Admit(req.caller.address));
+    OperatorThrottle::Slot failed(ctx.throttle, req.caller.address);
+    ctx.Inc("containment_auth_rejections_total", {{"reason", "unknown_operator"}});
     return Status::NotFound("no operator '" + req.operator_name + "' in the quorum configuration");
   }
   if (ctx.keys.HasMasterKey()) {
