@@ -61,7 +61,7 @@ std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
     auto it = previous->record_revisions_.find(r.key);
     return it != previous->record_revisions_.end() && it->second == r.revision;
   };
-  for (const state::Record& r : std::views::values(snap.OfKind(kAuthPolicy))) {
+  for (const auto& [unused_key, r] : snap.OfKind(kAuthPolicy)) {
     const CompiledPolicy* old = unchanged(r) ? previous->FindPolicy(r.key.id) : nullptr;
     if (old) {
       index->policies_.emplace(r.key.id, *old);
@@ -72,7 +72,7 @@ std::shared_ptr<const AuthIndex> AuthIndex::Build(const state::Snapshot& snap,
     }
     index->record_revisions_[r.key] = r.revision;
   }
-  for (const state::Record& r : std::views::values(snap.OfKind(kAuthToken))) {
+  for (const auto& [unused_key, r] : snap.OfKind(kAuthToken)) {
     const records::AuthToken* old = unchanged(r) ? previous->FindById(r.key.id) : nullptr;
     records::AuthToken t;
     if (old) {

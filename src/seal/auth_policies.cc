@@ -20,7 +20,7 @@ std::string Join(const std::vector<std::string>& v) {
 // Tokens of the verified state bound to `name`.
 std::vector<std::string> TokensUsing(const SnapshotView& view, const std::string& name) {
   std::vector<std::string> ids;
-  for (const state::Record& r : std::views::values(view.snapshot().OfKind(kAuthToken))) {
+  for (const auto& [key, r] : view.snapshot().OfKind(kAuthToken)) {
     auto t = records::Decode<records::AuthToken>(r.body);
     if (t.ok() && std::find(t->policies.begin(), t->policies.end(), name) != t->policies.end())
       ids.push_back(t->id);
@@ -76,8 +76,7 @@ Status RunDeletePolicy(CeremonyContext& ctx, ViewPtr view, const PolicyDelete& r
   }
   // The last policy of either kind gone would silently open signing and
   // public keys to anyone (the migration mode, docs/auth.md): refused.
-  if (!req.static_policies &&
-      std::ranges::distance(state.view().snapshot().OfKind(kAuthPolicy)) == 1) {
+  if (!req.static_policies && state.view().snapshot().OfKind(kAuthPolicy).size() == 1) {
     return Status::FailedPrecondition(
         "policy '" + req.name +
         "' is the last auth policy: deleting it would open signing and public keys to anyone. "

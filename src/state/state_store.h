@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <vector>
 
@@ -57,8 +57,14 @@ struct Snapshot {
     return it == records.end() ? nullptr : &it->second;
   }
   // The records of one kind, in id order (keys sort by kind, then id).
-  std::ranges::subrange<std::map<RecordKey, Record>::const_iterator> OfKind(
-      const std::string& kind) const {
+  // A plain iterator pair: clang before 16 cannot use libstdc++'s ranges.
+  struct KindRange {
+    std::map<RecordKey, Record>::const_iterator first, last;
+    auto begin() const { return first; }
+    auto end() const { return last; }
+    size_t size() const { return static_cast<size_t>(std::distance(first, last)); }
+  };
+  KindRange OfKind(const std::string& kind) const {
     return {records.lower_bound({kind, ""}), records.lower_bound({kind + '\0', ""})};
   }
 };
