@@ -15,10 +15,10 @@ class JsonWriter {
  public:
   explicit JsonWriter(size_t reserve = 512) { out_.reserve(reserve); }
 
-  JsonWriter& BeginObject();
-  JsonWriter& EndObject();
-  JsonWriter& BeginArray();
-  JsonWriter& EndArray();
+  JsonWriter& BeginObject() { return Open('{'); }
+  JsonWriter& EndObject() { return Close('}'); }
+  JsonWriter& BeginArray() { return Open('['); }
+  JsonWriter& EndArray() { return Close(']'); }
   // The next value's member name; only inside an object.
   JsonWriter& Key(std::string_view key);
 
@@ -43,6 +43,8 @@ class JsonWriter {
   std::string Take() { return std::move(out_); }
 
  private:
+  JsonWriter& Open(char bracket);
+  JsonWriter& Close(char bracket);
   void BeforeValue();
   void AppendEscaped(std::string_view s);
 

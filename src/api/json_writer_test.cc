@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 
 namespace cc::api {
@@ -58,13 +58,13 @@ TEST(JsonWriter, KeepsValidUtf8AndReplacesEveryByteThatIsNot) {
   struct Case {
     std::string in, want;
   } cases[] = {
-      {"\xFF", fffd},                                  // never a UTF-8 byte
-      {"\xC0\xAF", fffd + fffd},                       // overlong '/'
-      {"\xE0\x80\xAF", fffd + fffd + fffd},            // overlong, three bytes
-      {"\xED\xA0\x80", fffd + fffd + fffd},            // a UTF-16 surrogate
+      {"\xFF", fffd},                                   // never a UTF-8 byte
+      {"\xC0\xAF", fffd + fffd},                        // overlong '/'
+      {"\xE0\x80\xAF", fffd + fffd + fffd},             // overlong, three bytes
+      {"\xED\xA0\x80", fffd + fffd + fffd},             // a UTF-16 surrogate
       {"\xF4\x90\x80\x80", fffd + fffd + fffd + fffd},  // past U+10FFFF
-      {"x\xE2\x82", "x" + fffd + fffd},                // cut short at the end
-      {"\xE2\x82x", fffd + fffd + "x"},                // cut short before ASCII
+      {"x\xE2\x82", "x" + fffd + fffd},                 // cut short at the end
+      {"\xE2\x82x", fffd + fffd + "x"},                 // cut short before ASCII
   };
   for (const auto& c : cases) {
     std::string out = Quoted(c.in);

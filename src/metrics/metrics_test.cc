@@ -46,13 +46,11 @@ TEST(Registry, HistogramsAreCumulativeWithSumAndCount) {
   r.Observe("lat_seconds", {{"route", "/a"}}, 0.5);
   r.Observe("lat_seconds", {{"route", "/a"}}, 5);
   std::string text = r.Render();
-  EXPECT_NE(text.find("lat_seconds_bucket{route=\"/a\",le=\"0.1\"} 1\n"),
-            std::string::npos)
+  EXPECT_NE(text.find("lat_seconds_bucket{route=\"/a\",le=\"0.1\"} 1\n"), std::string::npos)
       << text;
   EXPECT_NE(text.find("lat_seconds_bucket{route=\"/a\",le=\"1\"} 2\n"), std::string::npos) << text;
   EXPECT_NE(text.find("lat_seconds_bucket{route=\"/a\",le=\"+Inf\"} 3\n"), std::string::npos);
-  EXPECT_NE(text.find("lat_seconds_sum{route=\"/a\"} 5.55\n"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("lat_seconds_sum{route=\"/a\"} 5.55\n"), std::string::npos) << text;
   EXPECT_NE(text.find("lat_seconds_count{route=\"/a\"} 3\n"), std::string::npos);
 }
 
