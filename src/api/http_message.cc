@@ -34,11 +34,7 @@ HttpResponse HttpResponse::Text(int status, std::string body) {
 }
 
 HttpResponse HttpResponse::Json(int status, const nlohmann::json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return r;
+  return RenderedJson(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 HttpResponse HttpResponse::RenderedJson(int status, std::string body) {
